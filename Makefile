@@ -1,0 +1,55 @@
+# KAM — the two commands a newcomer needs are `make run` and `make test`.
+# Only Python >= 3.11 and make are assumed: everything else is installed into .venv.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+ARGS   ?=
+
+.PHONY: install run test lint format lock manage shell clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9" \
+		|| echo "uv could not be installed; falling back to pip"
+	@if [ -x $(BIN)/uv ]; then \
+		$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.txt -r requirements-dev.txt; \
+	else \
+		$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt; \
+	fi
+	@touch $(STAMP)
+
+## make run: embedded PostgreSQL + Redis (unless DATABASE_URL/REDIS_URL), migrate, demo data, web + worker + beat.
+run: install
+	@$(BIN)/python -m kam.stack run
+
+## make test: the whole suite against real PostgreSQL and Redis; ARGS="tests/accounts -k outsider" narrows it.
+test: install
+	@$(BIN)/python -m kam.stack test $(ARGS)
+
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/python -m kam.stack exec python manage.py makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## make manage ARGS="createsuperuser": any manage.py command with the same servers as make run.
+manage: install
+	@$(BIN)/python -m kam.stack exec python manage.py $(ARGS)
+
+shell: install
+	@$(BIN)/python -m kam.stack exec python manage.py shell
+
+## make lock: recompile the pinned requirements from requirements*.in.
+lock: install
+	$(BIN)/uv pip compile --quiet requirements.in -o requirements.txt --python-version 3.11
+	$(BIN)/uv pip compile --quiet requirements-dev.in -o requirements-dev.txt --python-version 3.11
+
+clean:
+	rm -rf $(VENV) var/staticfiles .pytest_cache .ruff_cache

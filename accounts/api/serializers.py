@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from accounts.models import Account, Contact
+from accounts.selectors import accounts_visible_to
+from kam.api.serializers import StrictModelSerializer
+
+User = get_user_model()
+
+
+class AccountSerializer(StrictModelSerializer):
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
+    owner_name = serializers.SerializerMethodField()
+    team = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), many=True, required=False)
+
+    class Meta:
+        model = Account
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "industry",
+            "country",
+            "owner",
+            "owner_name",
+            "team",
+            "external_id",
+            "annual_potential",
+            "payment_terms_days",
+            "credit_limit",
+            "is_active",
+            "stage",
+            "key_status",
+            "kas",
+            "last_scored_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["stage", "key_status", "kas", "last_scored_at", "created_at", "updated_at"]
+        # Uniqueness is checked by the service's full_clean(); DRF's own validator would not know the
+        # partial condition (external_id unique *when set*).
+        validators: list = []
+        extra_kwargs = {"external_id": {"validators": []}}
+
+    def get_owner_name(self, account: Account) -> str | None:
+        owner = account.owner
+        return (owner.get_full_name() or owner.get_username()) if owner else None
+
+
+class AccountReferenceSerializer(StrictModelSerializer):
+    """A record that belongs to an account, named by ``account`` (id) or ``account_external_id``.
+
+    Only accounts the caller can see are found; any other id is "does not exist", never "forbidden".
+    """
+
+    account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.none(), required=False)
+    account_external_id = serializers.CharField(required=False, write_only=True, max_length=100)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        fields["account"].queryset = accounts_visible_to(request.user if request else None)
+        return fields
+
+    def validate(self, attrs):
+        external_id = attrs.pop("account_external_id", None)
+        if external_id is not None:
+            account = self.fields["account"].queryset.filter(external_id=external_id).first()
+            if account is None:
+                raise serializers.ValidationError({"account_external_id": ["No account has this external id."]})
+            if attrs.get("account") not in (None, account):
+                raise serializers.ValidationError(
+                    {"account_external_id": ["Names a different account than `account`."]}
+                )
+            attrs["account"] = account
+        if self.instance is None and "account" not in attrs:
+            raise serializers.ValidationError({"account": ["Give `account` (id) or `account_external_id`."]})
+        return attrs
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["account_external_id"] = instance.account.external_id
+        return data
+
+
+class ContactSerializer(AccountReferenceSerializer):
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "account",
+            "account_external_id",
+            "name",
+            "email",
+            "phone",
+            "job_title",
+            "buying_role",
+            "influence",
+            "attitude",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        validators: list = []

@@ -1,0 +1,53 @@
+"""Codes shared by models, filters, serializers and pages. The API carries the code (DESIGN §8)."""
+
+from django.db import models
+
+
+class AccountKind(models.TextChoices):
+    CUSTOMER = "customer", "Customer"
+    SUPPLIER = "supplier", "Supplier"
+
+
+class LadderStage(models.TextChoices):
+    """The loyalty ladder, rung 0 to 5 (DESIGN §6). Declaration order is rung order."""
+
+    PROSPECT = "prospect", "Prospect"
+    CUSTOMER = "customer", "Customer"
+    CLIENT = "client", "Client"
+    SUPPORTER = "supporter", "Supporter"
+    ADVOCATE = "advocate", "Advocate"
+    PARTNER = "partner", "Partner"
+
+
+class KeyStatus(models.TextChoices):
+    """Key-account status from scoring (DESIGN §5), lowest first."""
+
+    STANDARD = "standard", "Standard"
+    CANDIDATE = "candidate", "Candidate"
+    KEY = "key", "Key"
+    STRATEGIC = "strategic", "Strategic"
+
+
+class BuyingRole(models.TextChoices):
+    ECONOMIC_BUYER = "economic_buyer", "Economic buyer"
+    DECISION_MAKER = "decision_maker", "Decision maker"
+    INFLUENCER = "influencer", "Influencer"
+    TECHNICAL_BUYER = "technical_buyer", "Technical buyer"
+    USER = "user", "User"
+    CHAMPION = "champion", "Champion"
+    BLOCKER = "blocker", "Blocker"
+    OTHER = "other", "Other"
+
+
+INDUSTRY_SUGGESTIONS = (
+    "Technology",
+    "Banking",
+    "Pharmaceuticals",
+    "Hospitality",
+    "Manufacturing",
+    "Retail",
+    "Logistics",
+    "Energy",
+    "Telecommunications",
+    "Public sector",
+)

@@ -1,0 +1,173 @@
+"""Accounts (key-account candidates: customers and key suppliers) and their contacts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+from accounts.choices import AccountKind, BuyingRole, KeyStatus, LadderStage
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+country_code = RegexValidator(r"^[A-Z]{2}$", "Use the two-letter ISO 3166 country code, e.g. DE.")
+
+
+def _check(name: str, condition: Q, message: str) -> models.CheckConstraint:
+    """A named check constraint whose violation error code is its name (see kam.constraints)."""
+    return models.CheckConstraint(
+        condition=condition, name=name, violation_error_code=name, violation_error_message=message
+    )
+
+
+class Account(models.Model):
+    """A customer or key supplier, owned by one dedicated account manager.
+
+    ``stage``, ``key_status``, ``kas`` and ``last_scored_at`` are derived: the ladder and the scoring run
+    write them; no form or serializer accepts them.
+    """
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=AccountKind, default=AccountKind.CUSTOMER)
+    industry = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, blank=True, validators=[country_code], help_text="ISO 3166 alpha-2")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_accounts",
+        help_text="The dedicated account manager.",
+    )
+    team = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="team_accounts")
+    # NULL, not "", when absent: the unique constraint holds only for set values.
+    external_id = models.CharField(  # noqa: DJ001
+        max_length=100, null=True, blank=True, help_text="The account's id in the ERP; unique when set."
+    )
+    annual_potential = models.DecimalField(**MONEY, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))])
+    payment_terms_days = models.PositiveSmallIntegerField(
+        default=30, validators=[MaxValueValidator(365)], help_text="Agreed payment terms, 0–365 days."
+    )
+    credit_limit = models.DecimalField(**MONEY, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))])
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Derived, read-only.
+    stage = models.CharField(max_length=16, choices=LadderStage, default=LadderStage.PROSPECT, editable=False)
+    key_status = models.CharField(max_length=16, choices=KeyStatus, default=KeyStatus.STANDARD, editable=False)
+    kas = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, editable=False)
+    last_scored_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            _check("accounts_account_name_not_blank", ~Q(name=""), "The name may not be blank."),
+            _check("accounts_account_kind_valid", Q(kind__in=AccountKind.values), "Unknown account kind."),
+            _check("accounts_account_stage_valid", Q(stage__in=LadderStage.values), "Unknown ladder stage."),
+            _check("accounts_account_key_status_valid", Q(key_status__in=KeyStatus.values), "Unknown key status."),
+            _check(
+                "accounts_account_country_iso",
+                Q(country="") | Q(country__regex=r"^[A-Z]{2}$"),
+                "Use the two-letter ISO 3166 country code, e.g. DE.",
+            ),
+            _check(
+                "accounts_account_external_id_not_blank",
+                ~Q(external_id=""),
+                "Leave external_id empty (null) rather than blank.",
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=Q(external_id__isnull=False),
+                name="accounts_account_external_id_unique",
+                violation_error_code="accounts_account_external_id_unique",
+                violation_error_message="Another account already has this external id.",
+            ),
+            _check(
+                "accounts_account_annual_potential_non_negative",
+                Q(annual_potential__gte=0),
+                "The annual potential may not be negative.",
+            ),
+            _check(
+                "accounts_account_credit_limit_non_negative",
+                Q(credit_limit__gte=0),
+                "The credit limit may not be negative.",
+            ),
+            _check(
+                "accounts_account_payment_terms_range",
+                Q(payment_terms_days__gte=0, payment_terms_days__lte=365),
+                "Payment terms must be between 0 and 365 days.",
+            ),
+            _check("accounts_account_kas_range", Q(kas__gte=0, kas__lte=100), "KAS must be between 0 and 100."),
+        ]
+        indexes = [
+            models.Index(fields=["kind", "name"], name="account_kind_name_idx"),
+            models.Index(fields=["stage"], name="account_stage_idx"),
+            models.Index(fields=["key_status"], name="account_key_status_idx"),
+            models.Index(fields=["kas"], name="account_kas_idx"),
+            models.Index(fields=["industry"], name="account_industry_idx"),
+            models.Index(Lower("name"), name="account_lower_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:account_detail", args=[self.pk])
+
+
+class Contact(models.Model):
+    """A person at an account, with their part in buying decisions."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    job_title = models.CharField(max_length=200, blank=True)
+    buying_role = models.CharField(max_length=20, choices=BuyingRole, default=BuyingRole.OTHER)
+    influence = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(5)], help_text="1 (low) to 5 (high)"
+    )
+    attitude = models.SmallIntegerField(
+        default=0,
+        validators=[MinValueValidator(-2), MaxValueValidator(2)],
+        help_text="−2 (hostile) to +2 (champion)",
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["account_id", "name", "id"]
+        constraints = [
+            _check("accounts_contact_name_not_blank", ~Q(name=""), "The name may not be blank."),
+            _check("accounts_contact_buying_role_valid", Q(buying_role__in=BuyingRole.values), "Unknown buying role."),
+            _check(
+                "accounts_contact_influence_range",
+                Q(influence__gte=1, influence__lte=5),
+                "Influence must be between 1 and 5.",
+            ),
+            _check(
+                "accounts_contact_attitude_range",
+                Q(attitude__gte=-2, attitude__lte=2),
+                "Attitude must be between -2 and +2.",
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                "account",
+                condition=~Q(email=""),
+                name="accounts_contact_email_unique_per_account",
+                violation_error_code="accounts_contact_email_unique_per_account",
+                violation_error_message="This account already has a contact with this email address.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.account})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:account_detail", args=[self.account_id]) + f"#contact-{self.pk}"

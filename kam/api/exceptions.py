@@ -1,0 +1,43 @@
+"""One exception handler for the API: bad input is a 400 that names the field, never a 500.
+
+Django ``ValidationError`` from a service's ``full_clean()`` and PostgreSQL integrity errors (a constraint
+the service could not see coming, e.g. a race on a unique value) both become ``{field: [messages]}``.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from kam.constraints import errors_by_field, field_for_constraint
+
+NON_FIELD_KEY = "non_field_errors"
+
+
+def _rename_non_field(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {(NON_FIELD_KEY if key == NON_FIELD_ERRORS else key): value for key, value in errors.items()}
+
+
+def integrity_error_as_fields(exc: IntegrityError) -> dict[str, list[str]]:
+    diag = getattr(exc.__cause__, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    found = field_for_constraint(name) if name else None
+    if found:
+        field, message = found
+        return {field: [message]}
+    column = getattr(diag, "column_name", None)
+    if column:
+        return {column: ["This value is not allowed here."]}
+    return {NON_FIELD_ERRORS: ["The data conflicts with a rule of the database."]}
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        return Response(_rename_non_field(errors_by_field(exc)), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, IntegrityError):
+        return Response(_rename_non_field(integrity_error_as_fields(exc)), status=status.HTTP_400_BAD_REQUEST)
+    return exception_handler(exc, context)

@@ -1,0 +1,25 @@
+"""List pagination: ``{"count", "next", "previous", "results"}``, ``page_size`` up to 500."""
+
+from __future__ import annotations
+
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+
+MAX_PAGE_SIZE = 500
+
+
+class KamPagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            raise ValidationError({"page_size": ["A whole number from 1 to 500 is required."]}) from None
+        if not 1 <= size <= MAX_PAGE_SIZE:
+            raise ValidationError({"page_size": [f"Must be between 1 and {MAX_PAGE_SIZE}; follow `next` for more."]})
+        return size

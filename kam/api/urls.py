@@ -1,0 +1,13 @@
+"""The API router: every app's viewsets under /api/v1/ (router names ``api:<basename>-list``)."""
+
+from rest_framework.routers import DefaultRouter
+
+from accounts.api.views import AccountViewSet, ContactViewSet
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("accounts", AccountViewSet, basename="account")
+router.register("contacts", ContactViewSet, basename="contact")
+
+urlpatterns = router.urls

