@@ -16,8 +16,8 @@ User = get_user_model()
 
 def accounts_visible_to(user: Any) -> QuerySet[Account]:
     """Every account for directors and integration users; for anyone else the accounts they own or
-    are on the team of. Anonymous or role-less users see none."""
-    if not getattr(user, "is_authenticated", False):
+    are on the team of. Anonymous and deactivated users see none."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Account.objects.none()
     if sees_all_accounts(user):
         return Account.objects.all()
@@ -31,6 +31,8 @@ def account_list(*, user: Any) -> QuerySet[Account]:
         accounts_visible_to(user)
         .select_related("owner")
         .annotate(contact_count=Count("contacts", filter=Q(contacts__is_active=True), distinct=True))
+        # GROUP BY drops Meta.ordering; paging needs a stable order.
+        .order_by("name", "id")
     )
 
 
@@ -63,6 +65,15 @@ def contact_get(*, user: Any, pk: Any) -> Contact:
 
 def account_contacts(*, account: Account) -> QuerySet[Contact]:
     return account.contacts.order_by("-is_active", "name", "id")
+
+
+def account_contact_get(*, account: Account, pk: Any) -> Contact:
+    """A contact of ``account`` (already fetched through ``account_get``); 404 for any other contact, so a
+    page under one account never reaches the contacts of another."""
+    try:
+        return account_contacts(account=account).get(pk=pk)
+    except (Contact.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such contact.") from None
 
 
 def assignable_users() -> QuerySet:
