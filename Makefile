@@ -34,6 +34,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/python -m kam.stack exec python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m kam.stack exec mypy
 
 format: install
 	$(BIN)/ruff format .

@@ -8,13 +8,15 @@ which field is wrong.
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from django.apps import apps
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import BaseConstraint, CheckConstraint, F, Q, UniqueConstraint
-from django.db.models.expressions import Expression
 
 
-def _fields_in_q(condition: Q) -> list[str]:
+def _fields_in_q(condition: Any) -> list[str]:
     names: list[str] = []
     for child in condition.children:
         if isinstance(child, Q):
@@ -23,13 +25,13 @@ def _fields_in_q(condition: Q) -> list[str]:
             lookup, value = child
             names.append(lookup.split("__")[0])
             if isinstance(value, F):
-                names.append(value.name.split("__")[0])
+                names.append(str(value.name).split("__")[0])  # type: ignore[attr-defined]
     return names
 
 
-def _fields_in_expression(expression: Expression) -> list[str]:
+def _fields_in_expression(expression: Any) -> list[str]:
     if isinstance(expression, F):
-        return [expression.name]
+        return [str(expression.name)]  # type: ignore[attr-defined]
     names: list[str] = []
     for source in expression.get_source_expressions():
         if source is not None:
@@ -55,29 +57,21 @@ def constraint_fields(constraint: BaseConstraint) -> list[str]:
     return []
 
 
-def _constraint_index() -> dict[str, tuple[BaseConstraint, str]]:
-    index: dict[str, tuple[BaseConstraint, str]] = {}
-    for model in apps.get_models():
-        for constraint in model._meta.constraints:
-            index[constraint.name] = (constraint, model._meta.label)
-    return index
+@functools.cache
+def _constraint_index() -> dict[str, BaseConstraint]:
+    return {constraint.name: constraint for model in apps.get_models() for constraint in model._meta.constraints}
 
 
 def field_for_constraint(name: str) -> tuple[str, str] | None:
     """(field, message) for a constraint name, or None when no model declares it."""
-    found = _constraint_index().get(name)
-    if found is None:
+    constraint = _constraint_index().get(name)
+    if constraint is None:
         return None
-    constraint, _label = found
+    code = constraint.violation_error_code or ""
+    blamed = code.split(":", 1)[1] if ":" in code else None
     fields = constraint_fields(constraint)
-    field = constraint.violation_error_code.split(":", 1)[1] if ":" in (constraint.violation_error_code or "") else None
-    field = field or (fields[0] if fields else NON_FIELD_ERRORS)
-    message = (
-        str(constraint.violation_error_message)
-        if constraint.violation_error_message
-        else str(constraint.get_violation_error_message())
-    )
-    return field, message
+    field = blamed or (fields[0] if fields else NON_FIELD_ERRORS)
+    return field, str(constraint.get_violation_error_message())
 
 
 def errors_by_field(error: ValidationError) -> dict[str, list[str]]:

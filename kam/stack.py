@@ -222,11 +222,14 @@ def execute(command: list[str]) -> int:
         env.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings.local")
         if command[0] in {"python", "python3"}:
             command = [sys.executable, *command[1:]]
-        elif shutil.which(command[0], path=str(BIN)):
+        elif "/" not in command[0] and shutil.which(command[0], path=str(BIN)):
             command = [str(BIN / command[0]), *command[1:]]
         signal.signal(signal.SIGTERM, _raise_stop)
         try:
             return subprocess.run(command, env=env, cwd=ROOT).returncode
+        except FileNotFoundError:
+            _say(f"no such command: {command[0]}")
+            return 127
         except (_Stop, KeyboardInterrupt):
             return 130
 
