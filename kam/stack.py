@@ -138,20 +138,31 @@ def _raise_stop(signum: int, frame: object) -> None:
     raise _Stop(signal.Signals(signum).name)
 
 
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
+
+
 def _supervise(commands: dict[str, list[str]], env: dict[str, str]) -> int:
-    """Run the commands side by side; when one exits or we are told to stop, stop them all."""
+    """Run the commands side by side; when one exits or we are told to stop, stop them all.
+
+    Each command runs in a process group of its own, so a terminal's Ctrl-C reaches only this supervisor,
+    which then stops every group in order — gunicorn's and Celery's own children included — and kills
+    what has not stopped after a grace period.
+    """
     processes: dict[str, subprocess.Popen] = {}
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     status = 0
     try:
         for name, command in commands.items():
-            processes[name] = subprocess.Popen(command, env=env, cwd=ROOT)
+            processes[name] = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
         while True:
             for name, process in processes.items():
                 if process.poll() is not None:
                     _say(f"{name} exited with status {process.returncode}; stopping the others")
-                    return process.returncode or 1
+                    status = process.returncode or 1
+                    return status
             time.sleep(0.5)
     except _Stop as stop:
         _say(f"{stop} received: stopping web, worker and beat")
@@ -159,15 +170,16 @@ def _supervise(commands: dict[str, list[str]], env: dict[str, str]) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for process in processes.values():
-            if process.poll() is None:
-                process.terminate()
-        deadline = time.monotonic() + 20
+            _signal_group(process, signal.SIGTERM)
+        deadline = time.monotonic() + 15
         for process in processes.values():
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+        for process in processes.values():
+            # Whatever is left of each group (a stuck worker, a pool child) does not outlive us.
+            _signal_group(process, signal.SIGKILL)
+            process.wait()
+        _say("stopped")
     return status
 
 
@@ -187,6 +199,7 @@ def run() -> int:
                 "--workers", os.environ.get("WEB_CONCURRENCY", "2"),
                 "--threads", "4",
                 "--no-control-socket",
+                "--graceful-timeout", "10",
                 "--access-logfile", "-",
             ],
             "worker": [
