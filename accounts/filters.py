@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.choices import AccountKind, BuyingRole, KeyStatus, LadderStage
 from accounts.models import Account, Contact
+from kam.filtering import StrictBooleanFilter
 
 User = get_user_model()
 
@@ -33,7 +34,7 @@ class AccountFilterSet(django_filters.FilterSet):
     key_status = django_filters.MultipleChoiceFilter(choices=KeyStatus.choices)
     industry = django_filters.CharFilter(lookup_expr="iexact")
     country = django_filters.CharFilter(lookup_expr="iexact")
-    is_active = django_filters.BooleanFilter()
+    is_active = StrictBooleanFilter()
     external_id = django_filters.CharFilter()
     kas_min = django_filters.NumberFilter(field_name="kas", lookup_expr="gte", label="KAS at least")
     ordering = django_filters.OrderingFilter(fields=ACCOUNT_ORDERING)
@@ -58,7 +59,7 @@ class ContactFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label="Search")
     account = django_filters.NumberFilter(field_name="account_id")
     buying_role = django_filters.MultipleChoiceFilter(choices=BuyingRole.choices)
-    is_active = django_filters.BooleanFilter()
+    is_active = StrictBooleanFilter()
     ordering = django_filters.OrderingFilter(fields=(("name", "name"), ("influence", "influence"), ("id", "id")))
 
     class Meta:

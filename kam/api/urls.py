@@ -6,7 +6,12 @@ from accounts.api.views import AccountViewSet, ContactViewSet
 
 app_name = "api"
 
-router = DefaultRouter()
+
+class KamRouter(DefaultRouter):
+    include_format_suffixes = False  # JSON only: no `.json` suffix URLs
+
+
+router = KamRouter()
 router.register("accounts", AccountViewSet, basename="account")
 router.register("contacts", ContactViewSet, basename="contact")
 

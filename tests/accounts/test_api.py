@@ -319,3 +319,35 @@ def test_contact_list_query_count_is_constant(api, manager, account):
     ContactFactory.create_batch(9, account=account)
     # token + user, the user's roles, count, the page of contacts (account joined)
     assert _count_queries(client, CONTACTS) == one == 4
+
+
+# --- strict JSON: the schema's types, nothing coerced silently -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("annual_potential", 1000),
+        ("is_active", 0),
+        ("is_active", "yes"),
+        ("external_id", 42),
+        ("name", True),
+        ("team", {}),
+    ],
+)
+def test_values_of_the_wrong_json_type_are_refused(api, director, account, field, value):
+    response = api(director).patch(f"{ACCOUNTS}{account.pk}/", {field: value}, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_form_encoded_bodies_are_refused_with_415(api, director):
+    response = api(director).post(ACCOUNTS, {"name": "Form"}, format="multipart")
+    assert response.status_code == 415
+
+
+def test_unknown_api_paths_answer_json_404(api, director):
+    for path in ("/api/v1/accounts/1.5/", "/api/v1/nothing-here/", f"{ACCOUNTS}999999/"):
+        response = api(director).get(path)
+        assert response.status_code == 404, path
+        assert response.json() == {"detail": "Not found.", "code": "not_found"}, path

@@ -1,0 +1,57 @@
+"""OpenAPI generation: every operation documents the errors KAM answers with.
+
+Errors are part of the contract (DESIGN §8): 400 ``{field: [messages]}`` or ``{"detail", "code"}``, 401 without
+credentials, 403 when the caller sees the object but may not do this, 404 for what the caller may not see.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.openapi import AutoSchema
+
+VALIDATION_ERROR = {
+    "type": "object",
+    "description": "Each key names the offending field (or `non_field_errors`); each value lists messages.",
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+DETAIL_ERROR = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
+    "required": ["detail"],
+}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+class KamAutoSchema(AutoSchema):
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        errors = {
+            "400": _json(
+                {"oneOf": [VALIDATION_ERROR, DETAIL_ERROR]}, "Bad input: the body names the field and what is wrong."
+            ),
+            "401": _json(DETAIL_ERROR, "No valid credentials: send `Authorization: Token <key>`."),
+            "403": _json(DETAIL_ERROR, "The caller can see this but may not do it."),
+            "404": _json(DETAIL_ERROR, "No such object, or not one the caller may see."),
+        }
+        for code, response in errors.items():
+            responses.setdefault(code, response)
+        return responses
+
+
+def empty_filter_values(result, generator, request, public):
+    """Postprocessing hook: an empty query value means "any" (the pages' filter forms send them), so each
+    enumerated query parameter also admits ``""``."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if parameter.get("in") != "query":
+                    continue
+                schema = parameter.get("schema", {})
+                target = schema.get("items", schema) if schema.get("type") == "array" else schema
+                if "enum" in target and "" not in target["enum"]:
+                    target["enum"] = [*target["enum"], ""]
+    return result

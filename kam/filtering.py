@@ -1,0 +1,24 @@
+"""Filters shared by the FilterSets of every app (pages and API use the same FilterSet)."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from drf_spectacular.utils import extend_schema_field
+
+BOOLEAN_CHOICES = (("true", "Yes"), ("false", "No"))
+
+
+@extend_schema_field({"type": "string", "enum": ["true", "false"]})
+class StrictBooleanFilter(django_filters.ChoiceFilter):
+    """``true``/``false`` only: anything else is a 400 naming the filter, never silently "no filter"."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", BOOLEAN_CHOICES)
+        kwargs.setdefault("widget", forms.Select)
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value in ("", None):
+            return qs
+        return super().filter(qs, value == "true")
