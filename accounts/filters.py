@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.choices import AccountKind, BuyingRole, KeyStatus, LadderStage
 from accounts.models import Account, Contact
-from kam.filtering import StrictBooleanFilter
+from kam.filtering import NullsLastOrderingFilter, StrictBooleanFilter
 
 User = get_user_model()
 
@@ -37,7 +37,7 @@ class AccountFilterSet(django_filters.FilterSet):
     is_active = StrictBooleanFilter()
     external_id = django_filters.CharFilter()
     kas_min = django_filters.NumberFilter(field_name="kas", lookup_expr="gte", label="KAS at least")
-    ordering = django_filters.OrderingFilter(fields=ACCOUNT_ORDERING)
+    ordering = NullsLastOrderingFilter(fields=ACCOUNT_ORDERING)
 
     class Meta:
         model = Account
@@ -60,7 +60,7 @@ class ContactFilterSet(django_filters.FilterSet):
     account = django_filters.NumberFilter(field_name="account_id")
     buying_role = django_filters.MultipleChoiceFilter(choices=BuyingRole.choices)
     is_active = StrictBooleanFilter()
-    ordering = django_filters.OrderingFilter(fields=(("name", "name"), ("influence", "influence"), ("id", "id")))
+    ordering = NullsLastOrderingFilter(fields=(("name", "name"), ("influence", "influence"), ("id", "id")))
 
     class Meta:
         model = Contact

@@ -6,5 +6,10 @@ app_name = "accounts"
 
 urlpatterns = [
     path("", views.account_list, name="account_list"),
+    path("new/", views.account_create, name="account_create"),
     path("<int:pk>/", views.account_detail, name="account_detail"),
+    path("<int:pk>/edit/", views.account_update, name="account_update"),
+    path("<int:pk>/contacts/new/", views.contact_create, name="contact_create"),
+    path("<int:pk>/contacts/<int:contact_pk>/edit/", views.contact_update, name="contact_update"),
+    path("<int:pk>/contacts/<int:contact_pk>/delete/", views.contact_delete, name="contact_delete"),
 ]

@@ -1,16 +1,210 @@
-"""Account pages (placeholder until the portfolio pages land)."""
+"""Account pages: the portfolio, the account page, account and contact forms.
 
+Each view parses the request, fetches through a selector (which scopes to what the user may see, so anything
+else is a 404), calls one service and renders. htmx requests get the partial they swap; the same URLs work
+as plain GET/POST without JavaScript.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_http_methods, require_safe
+from django_htmx.middleware import HtmxDetails
 
-from accounts import selectors
+from accounts import permissions, selectors, services
+from accounts.choices import INDUSTRY_SUGGESTIONS
+from accounts.filters import AccountFilterSet
+from accounts.forms import AccountForm, ContactForm, portfolio_filter_form
+from accounts.models import Account, Contact
+
+PORTFOLIO_PAGE_SIZE = 25
+# Query parameters that only arrange the portfolio; any other non-empty one narrows it.
+ARRANGING_PARAMETERS = frozenset({"ordering", "page"})
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request that went through django-htmx's middleware (for the type checker)."""
+
+    htmx: HtmxDetails
+
+
+def _wants_partial(request: HtmxHttpRequest) -> bool:
+    # A history restore after a cache miss needs the whole page, not the fragment.
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _render_varying(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """Render a page whose body depends on HX-Request, so caches never serve the fragment as the page."""
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 @login_required
-def account_list(request):
-    return HttpResponse(", ".join(a.name for a in selectors.account_list(user=request.user)))
+@require_safe
+def account_list(request: HtmxHttpRequest) -> HttpResponse:
+    filterset = AccountFilterSet(request.GET, queryset=selectors.account_list(user=request.user))
+    portfolio_filter_form(filterset.form)
+    page = None
+    if filterset.is_valid():
+        page = Paginator(filterset.qs, PORTFOLIO_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": filterset.form,
+        "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1) if page else [],
+        "ordering": request.GET.get("ordering", ""),
+        "is_filtered": any(value for key, value in request.GET.items() if key not in ARRANGING_PARAMETERS),
+        "industry_suggestions": INDUSTRY_SUGGESTIONS,
+    }
+    template = "accounts/partials/account_table.html" if _wants_partial(request) else "accounts/account_list.html"
+    return _render_varying(request, template, context)
+
+
+def _contacts_context(request: HttpRequest, account: Account, contact_form: ContactForm | None) -> dict[str, Any]:
+    can_edit_contacts = permissions.can_edit_contacts(request.user, account)
+    return {
+        "account": account,
+        "contacts": selectors.account_contacts(account=account),
+        "can_edit_contacts": can_edit_contacts,
+        "contact_form": (contact_form or ContactForm()) if can_edit_contacts else None,
+    }
 
 
 @login_required
-def account_detail(request, pk):
-    return HttpResponse(selectors.account_get(user=request.user, pk=pk).name)
+@require_safe
+def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    account = selectors.account_get(user=request.user, pk=pk)
+    context = {
+        **_contacts_context(request, account, contact_form=None),
+        "team": selectors.account_team(account=account),
+        "can_edit": permissions.can_edit_account(request.user, account),
+    }
+    return render(request, "accounts/account_detail.html", context)
+
+
+def _account_form_page(request: HttpRequest, form: AccountForm, account: Account | None) -> HttpResponse:
+    context = {"form": form, "account": account, "industry_suggestions": INDUSTRY_SUGGESTIONS}
+    return render(request, "accounts/account_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_create(request: HttpRequest) -> HttpResponse:
+    # Not about any one account, so a refusal is a plain 403 (there is nothing to hide).
+    if not permissions.can_create_account(request.user):
+        raise PermissionDenied("Only a KAM director can create accounts.")
+    form = AccountForm(request.POST if request.method == "POST" else None, can_assign_owner=True, can_manage_team=True)
+    if form.is_bound and form.is_valid():
+        try:
+            account = services.account_create(
+                actor=request.user, values=form.service_values(), team=form.service_team()
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"Account “{account}” created.")
+            return redirect(account)
+    return _account_form_page(request, form, account=None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_update(request: HttpRequest, pk: int) -> HttpResponse:
+    account = selectors.account_get(user=request.user, pk=pk)
+    if not permissions.can_edit_account(request.user, account):
+        raise PermissionDenied("Only the account's owner or a KAM director can change it.")
+    form = AccountForm(
+        request.POST if request.method == "POST" else None,
+        instance=account,
+        can_assign_owner=permissions.can_assign_owner(request.user),
+        can_manage_team=permissions.can_manage_team(request.user, account),
+    )
+    if form.is_bound and form.is_valid():
+        try:
+            account = services.account_update(
+                actor=request.user, account=account, values=form.service_values(), team=form.service_team()
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+            # The service may have assigned the input before it refused it; show the stored account.
+            account.refresh_from_db()
+        else:
+            messages.success(request, f"Account “{account}” saved.")
+            return redirect(account)
+    return _account_form_page(request, form, account=account)
+
+
+def _account_for_contacts(request: HttpRequest, pk: int) -> Account:
+    """The visible account (else 404) whose contacts the user may change (else 403)."""
+    account = selectors.account_get(user=request.user, pk=pk)
+    if not permissions.can_edit_contacts(request.user, account):
+        raise PermissionDenied("You cannot change this account's contacts.")
+    return account
+
+
+def _contacts_section(request: HttpRequest, account: Account, contact_form: ContactForm | None) -> HttpResponse:
+    """The account page's contacts section, for htmx to swap in place (messages ride along out of band)."""
+    return render(request, "accounts/partials/account_contacts.html", _contacts_context(request, account, contact_form))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    account = _account_for_contacts(request, pk)
+    form = ContactForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            contact = services.contact_create(actor=request.user, account=account, values=form.service_values())
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"Contact “{contact.name}” added.")
+            if request.htmx:
+                return _contacts_section(request, account, contact_form=None)
+            return redirect(contact)
+    if request.htmx:
+        return _contacts_section(request, account, contact_form=form)
+    return render(request, "accounts/contact_form.html", {"form": form, "account": account, "contact": None})
+
+
+def _contact_of(request: HttpRequest, pk: int, contact_pk: int) -> tuple[Account, Contact]:
+    account = _account_for_contacts(request, pk)
+    return account, selectors.account_contact_get(account=account, pk=contact_pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_update(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+    account, contact = _contact_of(request, pk, contact_pk)
+    form = ContactForm(request.POST if request.method == "POST" else None, instance=contact)
+    if form.is_bound and form.is_valid():
+        try:
+            contact = services.contact_update(actor=request.user, contact=contact, values=form.service_values())
+        except ValidationError as error:
+            form.add_service_errors(error)
+            contact.refresh_from_db()
+        else:
+            messages.success(request, f"Contact “{contact.name}” saved.")
+            return redirect(contact)
+    return render(request, "accounts/contact_form.html", {"form": form, "account": account, "contact": contact})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_delete(request: HtmxHttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+    account, contact = _contact_of(request, pk, contact_pk)
+    if request.method == "POST":
+        services.contact_delete(actor=request.user, contact=contact)
+        messages.success(request, f"Contact “{contact.name}” deleted.")
+        if request.htmx:
+            return _contacts_section(request, account, contact_form=None)
+        return redirect(f"{account.get_absolute_url()}#contacts")
+    return render(request, "accounts/contact_confirm_delete.html", {"account": account, "contact": contact})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.db.models import F
 from drf_spectacular.utils import extend_schema_field
 
 BOOLEAN_CHOICES = (("true", "Yes"), ("false", "No"))
@@ -22,3 +23,18 @@ class StrictBooleanFilter(django_filters.ChoiceFilter):
         if value in ("", None):
             return qs
         return super().filter(qs, value == "true")
+
+
+class NullsLastOrderingFilter(django_filters.OrderingFilter):
+    """Sorts with empty values (an unscored account's KAS) last in either direction, and the primary key as
+    the final tie-breaker, so pages of a sort with ties never overlap. Pages and API share it."""
+
+    def filter(self, qs, value):
+        if value in ([], (), {}, "", None):
+            return qs
+        terms = []
+        for param in dict.fromkeys(param for param in value if param):
+            field = self.param_map[param.removeprefix("-")]
+            expression = F(field)
+            terms.append(expression.desc(nulls_last=True) if param.startswith("-") else expression.asc(nulls_last=True))
+        return qs.order_by(*terms, "pk")

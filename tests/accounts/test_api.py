@@ -351,3 +351,35 @@ def test_unknown_api_paths_answer_json_404(api, director):
         response = api(director).get(path)
         assert response.status_code == 404, path
         assert response.json() == {"detail": "Not found.", "code": "not_found"}, path
+
+
+def test_unscored_accounts_sort_last_either_way(api, director):
+    # given one scored and one unscored account (kas is derived, so set it the way scoring will: in SQL)
+    scored = AccountFactory(name="Scored")
+    AccountFactory(name="Unscored")
+    Account.objects.filter(pk=scored.pk).update(kas="72.50")
+    client = api(director)
+    # when sorting by KAS either way / then the account without a score comes last
+    for ordering in ("kas", "-kas"):
+        order = [row["name"] for row in client.get(ACCOUNTS, {"ordering": ordering}).json()["results"]]
+        assert order == ["Scored", "Unscored"], ordering
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"{ACCOUNTS}?ordering=-updated_at,stage,-updated_at,,last_scored_at,updated_at",
+        f"{CONTACTS}?ordering=id,,id,,,",
+        f"{ACCOUNTS}?ordering=name,-name",
+    ],
+)
+def test_ordering_with_empty_or_repeated_terms_is_harmless(api, director, account, url):
+    # found by schemathesis: these were 500s
+    response = api(director).get(url)
+    assert response.status_code == 200
+
+
+def test_null_characters_in_a_search_are_a_400(api, director):
+    response = api(director).get(ACCOUNTS, {"search": "a\x00b"})
+    assert response.status_code == 400
+    assert "search" in response.json()

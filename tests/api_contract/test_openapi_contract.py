@@ -8,6 +8,8 @@ id that does not exist is schema-valid, and KAM answers it with a 400 naming ``a
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import schemathesis
 from django.core import signals
@@ -37,7 +39,9 @@ def director_key(db, director, manager):
 
 
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=int(os.environ.get("KAM_FUZZ_EXAMPLES", "30")), deadline=None, suppress_health_check=list(HealthCheck)
+)
 def test_every_operation_conforms_to_the_schema(case, director_key):
     case.call_and_validate(
         headers={"Authorization": f"Token {director_key}"},

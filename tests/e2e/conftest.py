@@ -1,0 +1,86 @@
+"""Browser tests: pytest-playwright driving the system Chromium against pytest-django's ``live_server``.
+
+``playwright install`` cannot download browsers here (TOOLCHAIN.md), so the Playwright wheel's driver drives
+Debian's Chromium. The live server only sees committed rows, so these tests use a transactional database,
+which Django empties after each test: the role groups (made by a data migration) are put back before and
+after every browser test, so neither these tests nor any that run later depend on the order.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+RESULTS = Path(__file__).resolve().parents[2] / "test-results"
+_db_blocker_key = pytest.StashKey[object]()
+
+
+def ensure_roles() -> None:
+    """The role groups with their permissions, as the data migration ``kam/0002_roles`` makes them."""
+    from django.contrib.auth.models import Group, Permission
+
+    role_permissions = importlib.import_module("kam.migrations.0002_roles").ROLE_PERMISSIONS
+    for role, grants in role_permissions.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        for label, actions in grants.items():
+            app_label, model = label.split(".")
+            codenames = [f"{action}_{model}" for action in actions]
+            group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser tests last. pytest-django runs transactional tests after the others, but pytest then regroups
+    tests by session-scoped parameters (pytest-playwright's ``browser_name``), which can move them up."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
+@pytest.fixture(autouse=True)
+def roles(request, transactional_db, django_db_blocker):
+    """Every browser test runs on committed data, with the roles in place (an earlier transactional test may
+    have emptied the database)."""
+    request.node.stash[_db_blocker_key] = django_db_blocker
+    ensure_roles()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After the test's flush (its fixtures are torn down by now), put the roles back for whatever runs next,
+    and for the next session when the test database is kept (``--reuse-db``)."""
+    try:
+        return (yield)
+    finally:
+        blocker = item.stash.get(_db_blocker_key, None)
+        if blocker is not None:
+            with blocker.unblock():
+                ensure_roles()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    executable = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if not (Path(executable).is_file() and os.access(executable, os.X_OK)):
+        message = f"no Chromium at {executable}: apt-get install -y chromium, or set CHROMIUM_PATH"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture
+def results_dir() -> Path:
+    """Where screenshots go (gitignored)."""
+    RESULTS.mkdir(exist_ok=True)
+    return RESULTS
