@@ -2,8 +2,9 @@
 
 ``playwright install`` cannot download browsers here (TOOLCHAIN.md), so the Playwright wheel's driver drives
 Debian's Chromium. The live server only sees committed rows, so these tests use a transactional database,
-which Django empties after each test: the role groups (made by a data migration) are put back before and
-after every browser test, so neither these tests nor any that run later depend on the order.
+which Django empties after each test: the role groups (made by a data migration) are put back before every
+browser test, and the factories of the other tests create a role group that is missing, so no test depends
+on the order.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
-_db_blocker_key = pytest.StashKey[object]()
 
 
 def ensure_roles() -> None:
@@ -48,24 +48,11 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(autouse=True)
-def roles(request, transactional_db, django_db_blocker):
+def roles(transactional_db):
     """Every browser test runs on committed data, with the roles in place (an earlier transactional test may
-    have emptied the database)."""
-    request.node.stash[_db_blocker_key] = django_db_blocker
+    have emptied the database). Tests that run later need nothing back: the factories create a missing
+    role group themselves."""
     ensure_roles()
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item, nextitem):
-    """After the test's flush (its fixtures are torn down by now), put the roles back for whatever runs next,
-    and for the next session when the test database is kept (``--reuse-db``)."""
-    try:
-        return (yield)
-    finally:
-        blocker = item.stash.get(_db_blocker_key, None)
-        if blocker is not None:
-            with blocker.unblock():
-                ensure_roles()
 
 
 @pytest.fixture(scope="session")
