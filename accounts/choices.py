@@ -39,6 +39,25 @@ class BuyingRole(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class ServiceLevel(models.TextChoices):
+    STANDARD = "standard", "Standard"
+    ENHANCED = "enhanced", "Enhanced"
+    PREMIUM = "premium", "Premium"
+
+
+class OrderStatus(models.TextChoices):
+    CONFIRMED = "confirmed", "Confirmed"
+    FULFILLED = "fulfilled", "Fulfilled"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class InvoiceStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    PAID = "paid", "Paid"
+    WRITTEN_OFF = "written_off", "Written off"
+    CANCELLED = "cancelled", "Cancelled"
+
+
 INDUSTRY_SUGGESTIONS = (
     "Technology",
     "Banking",

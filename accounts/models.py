@@ -7,20 +7,35 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from accounts.choices import AccountKind, BuyingRole, KeyStatus, LadderStage
+from accounts.choices import AccountKind, BuyingRole, InvoiceStatus, KeyStatus, LadderStage, OrderStatus, ServiceLevel
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 country_code = RegexValidator(r"^[A-Z]{2}$", "Use the two-letter ISO 3166 country code, e.g. DE.")
 
 
-def _check(name: str, condition: Q, message: str) -> models.CheckConstraint:
-    """A named check constraint whose violation error code is its name (see kam.constraints)."""
+def _check(name: str, condition: Q, message: str, *, field: str | None = None) -> models.CheckConstraint:
+    """A named check constraint whose violation error code is its name (see kam.constraints); ``field`` names
+    the field to blame when it is not the first one the condition mentions."""
     return models.CheckConstraint(
-        condition=condition, name=name, violation_error_code=name, violation_error_message=message
+        condition=condition,
+        name=name,
+        violation_error_code=f"{name}:{field}" if field else name,
+        violation_error_message=message,
+    )
+
+
+def unique_external_id(name: str, message: str) -> models.UniqueConstraint:
+    """``external_id`` is the record's key in the ERP: unique when set, NULL when absent."""
+    return models.UniqueConstraint(
+        fields=["external_id"],
+        condition=Q(external_id__isnull=False),
+        name=name,
+        violation_error_code=name,
+        violation_error_message=message,
     )
 
 
@@ -171,3 +186,99 @@ class Contact(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:account_detail", args=[self.account_id]) + f"#contact-{self.pk}"
+
+
+class Order(models.Model):
+    """A customer order (or a purchase from a key supplier): the evidence of revenue and service demand.
+
+    Cancelled orders are kept but never count (DESIGN §5).
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="orders")
+    # NULL, not "", when absent: the unique constraint holds only for set values.
+    external_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    order_date = models.DateField()
+    net_amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
+    discount_pct = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="Discount granted on list price, 0–100 %.",
+    )
+    service_level = models.CharField(max_length=16, choices=ServiceLevel, default=ServiceLevel.STANDARD)
+    status = models.CharField(max_length=16, choices=OrderStatus, default=OrderStatus.CONFIRMED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-order_date", "-id"]
+        constraints = [
+            unique_external_id("accounts_order_external_id_unique", "Another order already has this external id."),
+            _check("accounts_order_external_id_not_blank", ~Q(external_id=""), "Leave external_id null, not blank."),
+            _check(
+                "accounts_order_net_amount_non_negative", Q(net_amount__gte=0), "The net amount may not be negative."
+            ),
+            _check(
+                "accounts_order_discount_pct_range",
+                Q(discount_pct__gte=0, discount_pct__lte=100),
+                "The discount must be between 0 and 100 %.",
+            ),
+            _check(
+                "accounts_order_service_level_valid",
+                Q(service_level__in=ServiceLevel.values),
+                "Unknown service level.",
+            ),
+            _check("accounts_order_status_valid", Q(status__in=OrderStatus.values), "Unknown order status."),
+        ]
+        indexes = [models.Index(fields=["account", "order_date"], name="order_account_date_idx")]
+
+    def __str__(self) -> str:
+        return f"Order {self.external_id or self.pk} of {self.order_date:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:account_detail", args=[self.account_id]) + "#orders"
+
+
+class Invoice(models.Model):
+    """An invoice to the account: the evidence of payment behaviour (DESIGN §5, C2)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="invoices")
+    external_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    number = models.CharField(max_length=50)
+    issue_date = models.DateField()
+    due_date = models.DateField()
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    paid_date = models.DateField(null=True, blank=True, help_text="Set exactly when the status is paid.")
+    status = models.CharField(max_length=16, choices=InvoiceStatus, default=InvoiceStatus.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-issue_date", "-id"]
+        constraints = [
+            unique_external_id("accounts_invoice_external_id_unique", "Another invoice already has this external id."),
+            _check("accounts_invoice_external_id_not_blank", ~Q(external_id=""), "Leave external_id null, not blank."),
+            _check("accounts_invoice_number_not_blank", ~Q(number=""), "The invoice number may not be blank."),
+            _check("accounts_invoice_amount_positive", Q(amount__gt=0), "The amount must be greater than zero."),
+            _check(
+                "accounts_invoice_due_after_issue",
+                Q(due_date__gte=F("issue_date")),
+                "The due date may not be before the issue date.",
+            ),
+            _check(
+                "accounts_invoice_paid_date_iff_paid",
+                Q(status=InvoiceStatus.PAID, paid_date__isnull=False)
+                | (~Q(status=InvoiceStatus.PAID) & Q(paid_date__isnull=True)),
+                "A paid invoice needs its paid date, and only a paid invoice has one.",
+                field="paid_date",
+            ),
+            _check("accounts_invoice_status_valid", Q(status__in=InvoiceStatus.values), "Unknown invoice status."),
+        ]
+        indexes = [models.Index(fields=["account", "due_date"], name="invoice_account_due_idx")]
+
+    def __str__(self) -> str:
+        return f"Invoice {self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:account_detail", args=[self.account_id]) + "#invoices"

@@ -63,3 +63,49 @@ class ContactPermission(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         return can_edit_contacts(request.user, obj.account)
+
+
+# --- evidence: orders, invoices and the relationship records ---------------------------------------------
+
+
+def _works_on(user: Any, account: Account) -> bool:
+    return account.owner_id == user.pk or _on_team(user, account)
+
+
+def can_write_commercial_records(user: Any, account: Account) -> bool:
+    """Orders, invoices, NPS answers and contracts come from the ERP and the survey tool: integrations and
+    directors write them; managers read them."""
+    return is_director(user) or is_integration(user)
+
+
+def can_log_advocacy(user: Any, account: Account) -> bool:
+    return is_director(user) or is_integration(user) or _works_on(user, account)
+
+
+def can_change_advocacy(user: Any, event: Any) -> bool:
+    """The person who logged an event may correct it; directors and integrations too."""
+    return (
+        is_director(user) or is_integration(user) or (event.logged_by_id is not None and event.logged_by_id == user.pk)
+    )
+
+
+def can_verify_advocacy(user: Any, event: Any) -> bool:
+    """A director or someone working on the account vouches for it; integrations verify nothing. That the
+    verifier is not the logger is a rule of the data (a 400), checked by the service."""
+    return not is_integration(user) and (is_director(user) or _works_on(user, event.account))
+
+
+def can_log_interaction(user: Any, account: Account) -> bool:
+    return is_director(user) or _works_on(user, account)
+
+
+def can_change_interaction(user: Any, interaction: Any) -> bool:
+    return is_director(user) or interaction.user_id == user.pk or interaction.account.owner_id == user.pk
+
+
+class EvidencePermission(permissions.BasePermission):
+    """DRF wrapper for evidence records: reads for whoever sees the account; writes decided by the services
+    (which raise PermissionDenied), so the rule lives in one place for pages and API."""
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return True

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from accounts.models import Account, Contact
+from accounts.models import Account, Contact, Invoice, Order
 from kam.roles import ACCOUNT_MANAGER, KAM_DIRECTOR, sees_all_accounts
 
 User = get_user_model()
@@ -84,3 +84,31 @@ def assignable_users() -> QuerySet:
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
+
+
+# --- evidence -------------------------------------------------------------------------------------------
+
+
+def rows_on_visible_accounts(model: Any, user: Any) -> QuerySet:
+    """Rows of ``model`` (which has an ``account``) on accounts ``user`` can see."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return model.objects.none()
+    if sees_all_accounts(user):
+        return model.objects.all()
+    return model.objects.filter(account__in=accounts_visible_to(user))
+
+
+def orders_visible_to(user: Any) -> QuerySet[Order]:
+    return rows_on_visible_accounts(Order, user)
+
+
+def invoices_visible_to(user: Any) -> QuerySet[Invoice]:
+    return rows_on_visible_accounts(Invoice, user)
+
+
+def order_list(*, user: Any) -> QuerySet[Order]:
+    return orders_visible_to(user).select_related("account")
+
+
+def invoice_list(*, user: Any) -> QuerySet[Invoice]:
+    return invoices_visible_to(user).select_related("account")

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from accounts.models import Account, Contact
+from accounts.models import Account, Contact, Invoice, Order
 from accounts.permissions import (
     can_assign_owner,
     can_create_account,
@@ -17,6 +17,7 @@ from accounts.permissions import (
     can_edit_account,
     can_edit_contacts,
     can_manage_team,
+    can_write_commercial_records,
 )
 from kam.roles import ACCOUNT_MANAGER, KAM_DIRECTOR, user_roles
 
@@ -152,3 +153,74 @@ def contact_delete(*, actor: Any, contact: Contact) -> None:
     if not can_edit_contacts(actor, contact.account):
         raise PermissionDenied("You cannot change this account's contacts.")
     contact.delete()
+
+
+# --- orders and invoices (issue 3) ----------------------------------------------------------------------
+
+ORDER_FIELDS = frozenset({"external_id", "order_date", "net_amount", "discount_pct", "service_level", "status"})
+INVOICE_FIELDS = frozenset({"external_id", "number", "issue_date", "due_date", "amount", "paid_date", "status"})
+
+
+def record_save(*, record: Any, values: Mapping[str, Any], allowed: frozenset[str]) -> Any:
+    """Apply ``values`` to an account's record, validate it like the database will, and save it.
+
+    Shared by every evidence service: unknown fields are refused, a blank external_id means "none".
+    """
+    fields = dict(values)
+    _unknown(fields, allowed)
+    if "external_id" in fields:
+        fields["external_id"] = (fields["external_id"] or "").strip() or None
+    for name, value in fields.items():
+        setattr(record, name, value)
+    record.full_clean()
+    record.save()
+    return record
+
+
+def _may_write_commercial(actor: Any, account: Account) -> None:
+    if not can_write_commercial_records(actor, account):
+        raise PermissionDenied("Orders, invoices, NPS answers and contracts are written by integrations and directors.")
+
+
+@transaction.atomic
+def order_create(*, actor: Any, account: Account, values: Mapping[str, Any]) -> Order:
+    _may_write_commercial(actor, account)
+    return record_save(record=Order(account=account), values=values, allowed=ORDER_FIELDS)
+
+
+@transaction.atomic
+def order_update(*, actor: Any, order: Order, values: Mapping[str, Any], account: Account | None = None) -> Order:
+    _may_write_commercial(actor, order.account)
+    if account is not None and account.pk != order.account_id:
+        _may_write_commercial(actor, account)
+        order.account = account
+    return record_save(record=order, values=values, allowed=ORDER_FIELDS)
+
+
+@transaction.atomic
+def order_delete(*, actor: Any, order: Order) -> None:
+    _may_write_commercial(actor, order.account)
+    order.delete()
+
+
+@transaction.atomic
+def invoice_create(*, actor: Any, account: Account, values: Mapping[str, Any]) -> Invoice:
+    _may_write_commercial(actor, account)
+    return record_save(record=Invoice(account=account), values=values, allowed=INVOICE_FIELDS)
+
+
+@transaction.atomic
+def invoice_update(
+    *, actor: Any, invoice: Invoice, values: Mapping[str, Any], account: Account | None = None
+) -> Invoice:
+    _may_write_commercial(actor, invoice.account)
+    if account is not None and account.pk != invoice.account_id:
+        _may_write_commercial(actor, account)
+        invoice.account = account
+    return record_save(record=invoice, values=values, allowed=INVOICE_FIELDS)
+
+
+@transaction.atomic
+def invoice_delete(*, actor: Any, invoice: Invoice) -> None:
+    _may_write_commercial(actor, invoice.account)
+    invoice.delete()

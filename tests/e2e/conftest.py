@@ -28,10 +28,14 @@ RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 
 
 def ensure_roles() -> None:
-    """The role groups with their permissions, as the data migration ``kam/0002_roles`` makes them."""
+    """The role groups with their permissions, as the data migrations ``kam/0002…``, ``0003…`` make them."""
+    for migration in ("0002_roles", "0003_roles_evidence"):
+        _grant(importlib.import_module(f"kam.migrations.{migration}").ROLE_PERMISSIONS)
+
+
+def _grant(role_permissions: dict) -> None:
     from django.contrib.auth.models import Group, Permission
 
-    role_permissions = importlib.import_module("kam.migrations.0002_roles").ROLE_PERMISSIONS
     for role, grants in role_permissions.items():
         group, _ = Group.objects.get_or_create(name=role)
         for label, actions in grants.items():
