@@ -1,6 +1,5 @@
 """The API router: every app's viewsets under /api/v1/ (router names ``api:<basename>-list``)."""
 
-from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api.views import AccountViewSet, ContactViewSet
