@@ -1,4 +1,5 @@
-"""AccountFilterSet and ContactFilterSet: one filter definition for the HTML lists and the API."""
+"""AccountFilterSet, ContactFilterSet, OrderFilterSet, InvoiceFilterSet: one filter definition for the HTML
+lists and the API."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from accounts.choices import AccountKind, BuyingRole, KeyStatus, LadderStage
-from accounts.models import Account, Contact
-from kam.filtering import NullsLastOrderingFilter, StrictBooleanFilter
+from accounts.choices import AccountKind, BuyingRole, InvoiceStatus, KeyStatus, LadderStage, OrderStatus, ServiceLevel
+from accounts.models import Account, Contact, Invoice, Order
+from kam.filtering import IntegerFilter, IsoDateFilter, NullsLastOrderingFilter, StrictBooleanFilter
 
 User = get_user_model()
 
@@ -57,7 +58,7 @@ class AccountFilterSet(django_filters.FilterSet):
 
 class ContactFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label="Search")
-    account = django_filters.NumberFilter(field_name="account_id")
+    account = IntegerFilter(field_name="account_id")
     buying_role = django_filters.MultipleChoiceFilter(choices=BuyingRole.choices)
     is_active = StrictBooleanFilter()
     ordering = NullsLastOrderingFilter(fields=(("name", "name"), ("influence", "influence"), ("id", "id")))
@@ -71,3 +72,67 @@ class ContactFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(name__icontains=value) | Q(email__icontains=value) | Q(job_title__icontains=value))
+
+
+# --- evidence records (orders, invoices and the relationship records) ------------------------------------
+
+
+def date_range(field: str, *, on_date_of: bool = False) -> tuple[IsoDateFilter, IsoDateFilter]:
+    """``<field>_after`` / ``<field>_before``, both inclusive, as two plain date filters: a bad value is a
+    400 naming the parameter itself (a range filter would name only ``<field>``). ``on_date_of`` compares the
+    calendar day of a date-time field."""
+    lookup = "date__" if on_date_of else ""
+    return (
+        IsoDateFilter(field_name=field, lookup_expr=f"{lookup}gte", label=f"{field} on or after"),
+        IsoDateFilter(field_name=field, lookup_expr=f"{lookup}lte", label=f"{field} on or before"),
+    )
+
+
+class AccountRecordFilterSet(django_filters.FilterSet):
+    """Filters every record of an account has: the account by id or by its external id."""
+
+    account = IntegerFilter(field_name="account_id")
+    account_external_id = django_filters.CharFilter(field_name="account__external_id")
+
+
+class OrderFilterSet(AccountRecordFilterSet):
+    order_date_after, order_date_before = date_range("order_date")
+    status = django_filters.MultipleChoiceFilter(choices=OrderStatus.choices)
+    service_level = django_filters.MultipleChoiceFilter(choices=ServiceLevel.choices)
+    external_id = django_filters.CharFilter()
+    ordering = NullsLastOrderingFilter(
+        fields=(
+            ("order_date", "order_date"),
+            ("net_amount", "net_amount"),
+            ("discount_pct", "discount_pct"),
+            ("created_at", "created_at"),
+            ("id", "id"),
+        )
+    )
+
+    class Meta:
+        model = Order
+        fields = ["account", "account_external_id", "status", "service_level", "external_id"]
+
+
+class InvoiceFilterSet(AccountRecordFilterSet):
+    issue_date_after, issue_date_before = date_range("issue_date")
+    due_date_after, due_date_before = date_range("due_date")
+    paid_date_after, paid_date_before = date_range("paid_date")
+    status = django_filters.MultipleChoiceFilter(choices=InvoiceStatus.choices)
+    external_id = django_filters.CharFilter()
+    number = django_filters.CharFilter()
+    ordering = NullsLastOrderingFilter(
+        fields=(
+            ("issue_date", "issue_date"),
+            ("due_date", "due_date"),
+            ("paid_date", "paid_date"),
+            ("amount", "amount"),
+            ("created_at", "created_at"),
+            ("id", "id"),
+        )
+    )
+
+    class Meta:
+        model = Invoice
+        fields = ["account", "account_external_id", "status", "external_id", "number"]

@@ -222,7 +222,7 @@ class Order(models.Model):
             _check(
                 "accounts_order_discount_pct_range",
                 Q(discount_pct__gte=0, discount_pct__lte=100),
-                "The discount must be between 0 and 100 %.",
+                "The discount must be between 0 and 100 %%.",
             ),
             _check(
                 "accounts_order_service_level_valid",

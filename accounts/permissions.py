@@ -32,7 +32,11 @@ def can_manage_team(user: Any, account: Account) -> bool:
 
 
 def _on_team(user: Any, account: Account) -> bool:
-    return account.team.filter(pk=user.pk).exists()
+    # Remembered on the account object: one page asks several predicates about the same user and account.
+    answers = account.__dict__.setdefault("_kam_on_team", {})
+    if user.pk not in answers:
+        answers[user.pk] = account.team.filter(pk=user.pk).exists()
+    return answers[user.pk]
 
 
 def can_edit_contacts(user: Any, account: Account) -> bool:

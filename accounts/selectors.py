@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Case,
+    Count,
+    DateField,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Greatest, TruncMonth
 from django.http import Http404
 
+from accounts.choices import InvoiceStatus, OrderStatus
 from accounts.models import Account, Contact, Invoice, Order
 from kam.roles import ACCOUNT_MANAGER, KAM_DIRECTOR, sees_all_accounts
 
@@ -112,3 +138,308 @@ def order_list(*, user: Any) -> QuerySet[Order]:
 
 def invoice_list(*, user: Any) -> QuerySet[Invoice]:
     return invoices_visible_to(user).select_related("account")
+
+
+# --- account page: the commercial summary and the relationship records -----------------------------------
+# The relationship models live in the ``relationships`` app, which depends on ``accounts``; they are imported
+# inside the functions so that importing this module never imports that app.
+
+REVENUE_WINDOW_DAYS = 365
+PAYMENT_WINDOW_DAYS = 365
+WRITE_OFF_WINDOW_DAYS = 1095
+WRITTEN_OFF_DAYS_LATE = 120  # DESIGN §5 C2: a write-off counts as 120 days late
+REVENUE_MONTHS = 13  # the 12 complete calendar months before the current one, and the current one
+LATEST_ROWS = 10
+
+
+class DaysBetween(Func):
+    """``later − earlier`` in whole days (PostgreSQL's ``date - date`` is an integer)."""
+
+    arg_joiner = " - "
+    template = "(%(expressions)s)"
+    output_field = IntegerField()
+
+
+@dataclass(frozen=True)
+class MonthRevenue:
+    month: datetime.date  # the first day of the month
+    amount: Decimal
+    is_current: bool
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    """What the account bought: revenue in W(365) as the scoring counts it (cancelled orders never count)."""
+
+    revenue_12m: Decimal
+    orders_12m: int
+    order_count: int  # every order on record, cancelled ones included
+    last_order_date: datetime.date | None
+    months: list[MonthRevenue]
+
+
+@dataclass(frozen=True)
+class InvoiceSummary:
+    """How the account pays. ``avg_days_late`` and ``paid_on_time_share`` follow DESIGN §5 C2: invoices not
+    cancelled with due_date in W(365), amount-weighted, unpaid ones late until today, write-offs 120 days."""
+
+    open_amount: Decimal
+    open_count: int
+    overdue_amount: Decimal
+    overdue_count: int
+    oldest_overdue_due: datetime.date | None
+    avg_days_late: Decimal | None  # None: no invoice fell due in the window
+    paid_on_time_share: Decimal | None  # 0…1 of the amount due in the window
+    due_12m_amount: Decimal
+    written_off_amount: Decimal  # due in W(1095): caps C2 and blocks key status
+    written_off_count: int
+    invoice_count: int
+
+
+@dataclass(frozen=True)
+class NpsSummary:
+    """NPS answers in W(365): every answer counts once (the scoring's per-contact view is in the explanation)."""
+
+    mean: Decimal | None
+    count: int
+    promoters: int
+    passives: int
+    detractors: int
+
+    @property
+    def nps(self) -> int | None:
+        """The Net Promoter Score, % promoters − % detractors, −100…100."""
+        if not self.count:
+            return None
+        return round(100 * (self.promoters - self.detractors) / self.count)
+
+    def _share(self, part: int) -> float:
+        return round(100 * part / self.count, 2) if self.count else 0.0
+
+    @property
+    def promoter_pct(self) -> float:
+        return self._share(self.promoters)
+
+    @property
+    def passive_pct(self) -> float:
+        return self._share(self.passives)
+
+    @property
+    def detractor_pct(self) -> float:
+        return self._share(self.detractors)
+
+    @property
+    def detractor_start_pct(self) -> float:
+        """Where the detractors' part of a stacked 0–100 bar starts."""
+        return self._share(self.promoters + self.passives)
+
+
+def month_starts(*, today: datetime.date, count: int = REVENUE_MONTHS) -> list[datetime.date]:
+    """The first days of the ``count`` calendar months up to and including ``today``'s, oldest first."""
+    starts = []
+    year, month = today.year, today.month
+    for _ in range(count):
+        starts.append(datetime.date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return starts[::-1]
+
+
+def _money(value: Decimal | None) -> Decimal:
+    return value if value is not None else Decimal("0.00")
+
+
+def account_order_summary(*, account: Account, today: datetime.date) -> OrderSummary:
+    """Revenue figures of one account in two queries: the totals, and revenue per month (GROUP BY month)."""
+    counted = ~Q(status=OrderStatus.CANCELLED) & Q(order_date__lte=today)
+    in_window = counted & Q(order_date__gt=today - datetime.timedelta(days=REVENUE_WINDOW_DAYS))
+    orders = Order.objects.filter(account=account).order_by()
+    totals = orders.aggregate(
+        revenue_12m=Sum("net_amount", filter=in_window),
+        orders_12m=Count("id", filter=in_window),
+        order_count=Count("id"),
+        last_order_date=Max("order_date", filter=counted),
+    )
+    starts = month_starts(today=today)
+    per_month = dict(
+        orders.filter(counted, order_date__gte=starts[0])
+        .annotate(month=TruncMonth("order_date"))
+        .values("month")
+        .annotate(amount=Sum("net_amount"))
+        .values_list("month", "amount")
+    )
+    months = [
+        MonthRevenue(month=start, amount=_money(per_month.get(start)), is_current=start == starts[-1])
+        for start in starts
+    ]
+    return OrderSummary(
+        revenue_12m=_money(totals["revenue_12m"]),
+        orders_12m=totals["orders_12m"],
+        order_count=totals["order_count"],
+        last_order_date=totals["last_order_date"],
+        months=months,
+    )
+
+
+def account_invoice_summary(*, account: Account, today: datetime.date) -> InvoiceSummary:
+    """Open, overdue and payment behaviour of one account in a single aggregate query."""
+    open_ = Q(status=InvoiceStatus.OPEN)
+    overdue = open_ & Q(due_date__lt=today)
+    due_in_window = (
+        ~Q(status=InvoiceStatus.CANCELLED)
+        & Q(issue_date__lte=today)
+        & Q(due_date__gt=today - datetime.timedelta(days=PAYMENT_WINDOW_DAYS), due_date__lte=today)
+    )
+    paid_by_today = Q(status=InvoiceStatus.PAID, paid_date__lte=today)
+    today_value = Value(today, output_field=DateField())
+    days_late = Case(
+        When(status=InvoiceStatus.WRITTEN_OFF, then=Value(WRITTEN_OFF_DAYS_LATE)),
+        When(paid_by_today, then=Greatest(DaysBetween(F("paid_date"), F("due_date")), Value(0))),
+        default=Greatest(DaysBetween(today_value, F("due_date")), Value(0)),
+        output_field=IntegerField(),
+    )
+    written_off = Q(
+        status=InvoiceStatus.WRITTEN_OFF,
+        due_date__gt=today - datetime.timedelta(days=WRITE_OFF_WINDOW_DAYS),
+        due_date__lte=today,
+    )
+    amount_times_late = ExpressionWrapper(F("amount") * days_late, output_field=DecimalField())
+    totals = (
+        Invoice.objects.filter(account=account)
+        .order_by()
+        .aggregate(
+            open_amount=Sum("amount", filter=open_),
+            open_count=Count("id", filter=open_),
+            overdue_amount=Sum("amount", filter=overdue),
+            overdue_count=Count("id", filter=overdue),
+            oldest_overdue_due=Min("due_date", filter=overdue),
+            late_weighted=Sum(amount_times_late, filter=due_in_window),
+            due_amount=Sum("amount", filter=due_in_window),
+            on_time_amount=Sum("amount", filter=due_in_window & paid_by_today & Q(paid_date__lte=F("due_date"))),
+            written_off_amount=Sum("amount", filter=written_off),
+            written_off_count=Count("id", filter=written_off),
+            invoice_count=Count("id"),
+        )
+    )
+    due_amount = _money(totals["due_amount"])
+    return InvoiceSummary(
+        open_amount=_money(totals["open_amount"]),
+        open_count=totals["open_count"],
+        overdue_amount=_money(totals["overdue_amount"]),
+        overdue_count=totals["overdue_count"],
+        oldest_overdue_due=totals["oldest_overdue_due"],
+        avg_days_late=(_money(totals["late_weighted"]) / due_amount).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        if due_amount
+        else None,
+        paid_on_time_share=(_money(totals["on_time_amount"]) / due_amount) if due_amount else None,
+        due_12m_amount=due_amount,
+        written_off_amount=_money(totals["written_off_amount"]),
+        written_off_count=totals["written_off_count"],
+        invoice_count=totals["invoice_count"],
+    )
+
+
+def account_latest_orders(*, account: Account, limit: int = LATEST_ROWS) -> QuerySet[Order]:
+    return Order.objects.filter(account=account).order_by("-order_date", "-id")[:limit]
+
+
+def account_latest_invoices(*, account: Account, limit: int = LATEST_ROWS) -> QuerySet[Invoice]:
+    return Invoice.objects.filter(account=account).order_by("-issue_date", "-id")[:limit]
+
+
+def account_interactions(*, account: Account, limit: int) -> list[Any]:
+    """The timeline, latest first: who had each interaction and with which contacts, in two queries."""
+    from relationships.models import Interaction
+
+    return list(
+        Interaction.objects.filter(account=account)
+        .select_related("user")
+        .prefetch_related(Prefetch("contacts", queryset=Contact.objects.order_by("name", "id")))
+        .order_by("-occurred_at", "-id")[:limit]
+    )
+
+
+def account_interaction_contacts(*, account: Account) -> QuerySet[Contact]:
+    """The contacts an interaction of ``account`` may involve: its active ones."""
+    return account.contacts.filter(is_active=True).order_by("name", "id")
+
+
+def account_feedback(*, account: Account, limit: int = LATEST_ROWS) -> QuerySet[Any]:
+    from relationships.models import Feedback
+
+    return Feedback.objects.filter(account=account).select_related("contact").order_by("-responded_on", "-id")[:limit]
+
+
+def account_nps(*, account: Account, today: datetime.date) -> NpsSummary:
+    """Mean and spread of the NPS answers in W(365), in one aggregate query."""
+    from relationships.models import Feedback
+
+    totals = (
+        Feedback.objects.filter(
+            account=account,
+            responded_on__gt=today - datetime.timedelta(days=365),
+            responded_on__lte=today,
+        )
+        .order_by()
+        .aggregate(
+            mean=Avg("score"),
+            count=Count("id"),
+            promoters=Count("id", filter=Q(score__gte=9)),
+            passives=Count("id", filter=Q(score__in=(7, 8))),
+            detractors=Count("id", filter=Q(score__lte=6)),
+        )
+    )
+    mean = totals["mean"]
+    return NpsSummary(
+        mean=Decimal(str(mean)).quantize(Decimal("0.1"), ROUND_HALF_UP) if mean is not None else None,
+        count=totals["count"],
+        promoters=totals["promoters"],
+        passives=totals["passives"],
+        detractors=totals["detractors"],
+    )
+
+
+def account_advocacy_events(*, account: Account, user: Any) -> list[Any]:
+    """The account's advocacy events with who logged and verified them, and the referred account; whether
+    ``user`` may open the referred account is annotated (``referred_visible``), so nothing else is linked."""
+    from relationships.models import AdvocacyEvent
+
+    events = list(
+        AdvocacyEvent.objects.filter(account=account)
+        .select_related("logged_by", "verified_by", "referred_account")
+        .annotate(
+            referred_visible=Exists(accounts_visible_to(user).filter(pk=OuterRef("referred_account_id"))),
+        )
+        .order_by("-occurred_on", "-id")
+    )
+    for event in events:
+        event.account = account  # the permission predicates read it; it is the page's account
+    return events
+
+
+def account_advocacy_event_get(*, account: Account, pk: Any) -> Any:
+    """An advocacy event of ``account`` (already fetched through ``account_get``); 404 for any other."""
+    from relationships.models import AdvocacyEvent
+
+    try:
+        event = AdvocacyEvent.objects.get(account=account, pk=pk)
+    except (AdvocacyEvent.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such advocacy event.") from None
+    event.account = account
+    return event
+
+
+def account_contracts(*, account: Account, today: datetime.date) -> QuerySet[Any]:
+    """The account's contracts, newest first, each with ``is_active_now`` (started, not yet ended)."""
+    from relationships.models import Contract
+
+    active_now = Q(starts_on__lte=today) & (Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+    return (
+        Contract.objects.filter(account=account)
+        .annotate(is_active_now=ExpressionWrapper(active_now, output_field=BooleanField()))
+        .order_by("-starts_on", "-id")
+    )
+
+
+def advocacy_referral_choices(*, user: Any, account: Account) -> QuerySet[Account]:
+    """Accounts ``user`` may name as referred by ``account``: the ones they see, but not ``account`` itself."""
+    return accounts_visible_to(user).exclude(pk=account.pk).order_by("name", "id")

@@ -49,7 +49,8 @@ def _normalise_account(values: dict[str, Any]) -> None:
         values["name"] = values["name"].strip()
 
 
-def _check_assignable(field: str, users: Iterable[Any]) -> None:
+def check_assignable(field: str, users: Iterable[Any]) -> None:
+    """Only active account managers and directors own, staff or have interactions with an account."""
     for user in users:
         if not user.is_active or not ({ACCOUNT_MANAGER, KAM_DIRECTOR} & user_roles(user) or user.is_superuser):
             raise ValidationError({field: [f"{user.get_username()} is not an active account manager or director."]})
@@ -70,9 +71,9 @@ def account_create(*, actor: Any, values: Mapping[str, Any], team: Iterable[Any]
     _unknown(fields, ACCOUNT_EDITABLE_FIELDS)
     _normalise_account(fields)
     if fields.get("owner") is not None:
-        _check_assignable("owner", [fields["owner"]])
+        check_assignable("owner", [fields["owner"]])
     members = list(team or [])
-    _check_assignable("team", members)
+    check_assignable("team", members)
     account = Account(**fields)
     account.full_clean()
     account.save()
@@ -94,7 +95,7 @@ def account_update(
     if "owner" in fields and fields["owner"] != account.owner and not can_assign_owner(actor):
         raise ValidationError({"owner": ["Only a KAM director can assign an account's owner."]})
     if fields.get("owner") is not None and fields["owner"] != account.owner:
-        _check_assignable("owner", [fields["owner"]])
+        check_assignable("owner", [fields["owner"]])
     for name, value in fields.items():
         setattr(account, name, value)
     account.full_clean()
@@ -103,7 +104,7 @@ def account_update(
         members = list(team)
         if not can_manage_team(actor, account):
             raise ValidationError({"team": ["Only the account's owner or a KAM director can change the team."]})
-        _check_assignable("team", members)
+        check_assignable("team", members)
         account.team.set(members)
     return account
 

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.middleware import HtmxDetails
@@ -24,6 +25,7 @@ from accounts.choices import INDUSTRY_SUGGESTIONS
 from accounts.filters import AccountFilterSet
 from accounts.forms import AccountForm, ContactForm, portfolio_filter_form
 from accounts.models import Account, Contact
+from relationships.views import advocacy_context, interactions_context
 
 PORTFOLIO_PAGE_SIZE = 25
 # Query parameters that only arrange the portfolio; any other non-empty one narrows it.
@@ -81,11 +83,24 @@ def _contacts_context(request: HttpRequest, account: Account, contact_form: Cont
 @login_required
 @require_safe
 def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The account's 360° page. Every section is read by a selector scoped to this account, so the number of
+    queries does not depend on how many orders, invoices, interactions, contacts or events it has."""
     account = selectors.account_get(user=request.user, pk=pk)
+    today = timezone.localdate()
     context = {
         **_contacts_context(request, account, contact_form=None),
+        **interactions_context(request, account, form=None),
+        **advocacy_context(request, account, form=None),
         "team": selectors.account_team(account=account),
         "can_edit": permissions.can_edit_account(request.user, account),
+        "today": today,
+        "order_summary": selectors.account_order_summary(account=account, today=today),
+        "invoice_summary": selectors.account_invoice_summary(account=account, today=today),
+        "latest_orders": selectors.account_latest_orders(account=account),
+        "latest_invoices": selectors.account_latest_invoices(account=account),
+        "feedback": selectors.account_feedback(account=account),
+        "nps": selectors.account_nps(account=account, today=today),
+        "contracts": selectors.account_contracts(account=account, today=today),
     }
     return render(request, "accounts/account_detail.html", context)
 

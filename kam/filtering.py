@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import django_filters
 from django import forms
 from django.db.models import F
@@ -38,3 +40,32 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
             expression = F(field)
             terms.append(expression.desc(nulls_last=True) if param.startswith("-") else expression.asc(nulls_last=True))
         return qs.order_by(*terms, "pk")
+
+
+@extend_schema_field(
+    {
+        "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}],
+        "description": "ISO 8601 date (YYYY-MM-DD); empty means any.",
+    }
+)
+class IsoDateFilter(django_filters.DateFilter):
+    """A date in ISO 8601 only (the schema's ``format: date``), not the locale's other input formats; an empty
+    value means "any", as the pages' filter forms send it."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
+        super().__init__(*args, **kwargs)
+
+
+class _WholeNumberField(forms.IntegerField):
+    """Digits only: ``0.5`` or ``1.0`` is not a whole number (forms.IntegerField would take ``1.0``)."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not re.fullmatch(r"-?\d+", value.strip()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+@extend_schema_field({"type": "integer"})
+class IntegerFilter(django_filters.NumberFilter):
+    field_class = _WholeNumberField

@@ -18,7 +18,7 @@ from accounts.permissions import (
     can_verify_advocacy,
     can_write_commercial_records,
 )
-from accounts.services import record_save
+from accounts.services import check_assignable, record_save
 from relationships.models import AdvocacyEvent, Contract, Feedback, Interaction
 
 FEEDBACK_FIELDS = frozenset({"external_id", "contact", "score", "responded_on", "comment"})
@@ -165,6 +165,8 @@ def interaction_create(
     """Log an interaction with the account; ``user`` defaults to the person logging it."""
     _may(can_log_interaction(actor, account), "Only the account's owner, its team or a director log interactions.")
     fields = {"user": actor, **values}
+    if fields["user"] is not None:
+        check_assignable("user", [fields["user"]])
     chosen = _contacts_of(account, contacts)
     interaction = record_save(record=Interaction(account=account), values=fields, allowed=INTERACTION_FIELDS)
     if chosen:
@@ -184,6 +186,8 @@ def interaction_update(
     _may(can_change_interaction(actor, interaction), "Only who had it, the owner or a director can change it.")
     _move(interaction, account, lambda target: _may(can_log_interaction(actor, target), "You cannot log there."))
     chosen = _contacts_of(interaction.account, contacts) if contacts is not None else None
+    if values.get("user") is not None:
+        check_assignable("user", [values["user"]])
     interaction = record_save(record=interaction, values=values, allowed=INTERACTION_FIELDS)
     if chosen is not None:
         interaction.contacts.set(chosen)

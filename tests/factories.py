@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
-from accounts.choices import AccountKind, BuyingRole
-from accounts.models import Account, Contact
+from accounts.choices import AccountKind, BuyingRole, InvoiceStatus, OrderStatus, ServiceLevel
+from accounts.models import Account, Contact, Invoice, Order
 from kam.roles import ACCOUNT_MANAGER, INTEGRATION, KAM_DIRECTOR
+from relationships.choices import AdvocacyKind, ContractKind, InteractionKind, InteractionStatus
+from relationships.models import AdvocacyEvent, Contract, Feedback, Interaction
 
 PASSWORD = "correct horse battery staple"
 
@@ -73,3 +79,101 @@ class ContactFactory(factory.django.DjangoModelFactory):
     buying_role = BuyingRole.DECISION_MAKER
     influence = 4
     attitude = 1
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Order
+
+    account = factory.SubFactory(AccountFactory)
+    external_id = factory.Sequence(lambda n: f"ORD-{n:06d}")
+    order_date = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=30))
+    net_amount = Decimal("10000.00")
+    discount_pct = Decimal("5.00")
+    service_level = ServiceLevel.STANDARD
+    status = OrderStatus.CONFIRMED
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    """An open invoice, due 30 days after issue; ``paid=True`` makes it paid on the due date."""
+
+    class Meta:
+        model = Invoice
+
+    class Params:
+        paid = factory.Trait(
+            status=InvoiceStatus.PAID,
+            paid_date=factory.LazyAttribute(lambda i: i.due_date),
+        )
+
+    account = factory.SubFactory(AccountFactory)
+    external_id = factory.Sequence(lambda n: f"INV-{n:06d}")
+    number = factory.Sequence(lambda n: f"R-{n:06d}")
+    issue_date = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=60))
+    due_date = factory.LazyAttribute(lambda i: i.issue_date + datetime.timedelta(days=30))
+    amount = Decimal("1190.00")
+    paid_date = None
+    status = InvoiceStatus.OPEN
+
+
+class FeedbackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Feedback
+
+    account = factory.SubFactory(AccountFactory)
+    contact = None
+    external_id = factory.Sequence(lambda n: f"NPS-{n:06d}")
+    score = 9
+    responded_on = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=10))
+    comment = ""
+
+
+class AdvocacyEventFactory(factory.django.DjangoModelFactory):
+    """An unverified event; pass ``logged_by`` (and ``verified=True, verified_by=…, verified_at=…``) as needed."""
+
+    class Meta:
+        model = AdvocacyEvent
+
+    account = factory.SubFactory(AccountFactory)
+    kind = AdvocacyKind.TESTIMONIAL
+    occurred_on = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=20))
+    note = ""
+    referred_account = None
+    logged_by = None
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contract
+
+    account = factory.SubFactory(AccountFactory)
+    external_id = factory.Sequence(lambda n: f"CTR-{n:06d}")
+    kind = ContractKind.FRAMEWORK
+    title = factory.Sequence(lambda n: f"Framework agreement {n}")
+    service_level = ServiceLevel.STANDARD
+    starts_on = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=365))
+    ends_on = None
+    auto_renew = False
+
+
+class InteractionFactory(factory.django.DjangoModelFactory):
+    """A completed meeting; ``contacts=[…]`` sets the participants."""
+
+    class Meta:
+        model = Interaction
+        skip_postgeneration_save = True
+
+    account = factory.SubFactory(AccountFactory)
+    kind = InteractionKind.MEETING
+    status = InteractionStatus.COMPLETED
+    occurred_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=7))
+    user = None
+    subject = factory.Sequence(lambda n: f"Quarterly review {n}")
+    summary = ""
+    next_step = ""
+    next_step_due = None
+
+    @factory.post_generation
+    def contacts(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.contacts.set(extracted)

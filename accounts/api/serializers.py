@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from accounts.models import Account, Contact
+from accounts.models import Account, Contact, Invoice, Order
 from accounts.selectors import accounts_visible_to
 from kam.api.serializers import StrictCharField, StrictModelSerializer
 
@@ -105,3 +105,51 @@ class ContactSerializer(AccountReferenceSerializer):
         ]
         read_only_fields = ["created_at", "updated_at"]
         validators: list = []
+
+
+class OrderSerializer(AccountReferenceSerializer):
+    """An order of the account; ``net_amount`` and ``discount_pct`` are decimal strings."""
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "account",
+            "account_external_id",
+            "external_id",
+            "order_date",
+            "net_amount",
+            "discount_pct",
+            "service_level",
+            "status",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        # external_id is unique *when set*: the service's full_clean() checks it (see AccountSerializer).
+        validators: list = []
+        extra_kwargs = {"external_id": {"validators": []}}
+
+
+class InvoiceSerializer(AccountReferenceSerializer):
+    """An invoice of the account; ``paid_date`` is set exactly when ``status`` is ``paid``."""
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "account",
+            "account_external_id",
+            "external_id",
+            "number",
+            "issue_date",
+            "due_date",
+            "amount",
+            "paid_date",
+            "status",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        validators: list = []
+        extra_kwargs = {"external_id": {"validators": []}}

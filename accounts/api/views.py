@@ -7,9 +7,9 @@ from rest_framework import viewsets
 from rest_framework.permissions import IsAuthenticated
 
 from accounts import selectors, services
-from accounts.api.serializers import AccountSerializer, ContactSerializer
-from accounts.filters import AccountFilterSet, ContactFilterSet
-from accounts.permissions import AccountPermission, ContactPermission
+from accounts.api.serializers import AccountSerializer, ContactSerializer, InvoiceSerializer, OrderSerializer
+from accounts.filters import AccountFilterSet, ContactFilterSet, InvoiceFilterSet, OrderFilterSet
+from accounts.permissions import AccountPermission, ContactPermission, EvidencePermission
 
 
 class AccountViewSet(viewsets.ModelViewSet):
@@ -67,3 +67,60 @@ class ContactViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         services.contact_delete(actor=self.request.user, contact=instance)
+
+
+class OrderViewSet(viewsets.ModelViewSet):
+    """Orders of the accounts the caller can see. Integrations and directors write them (the ERP's data);
+    account managers read them."""
+
+    serializer_class = OrderSerializer
+    permission_classes = [IsAuthenticated, EvidencePermission]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = OrderFilterSet
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.order_list(user=self.request.user)
+
+    def perform_create(self, serializer):
+        values = dict(serializer.validated_data)
+        account = values.pop("account")
+        serializer.instance = services.order_create(actor=self.request.user, account=account, values=values)
+
+    def perform_update(self, serializer):
+        values = dict(serializer.validated_data)
+        account = values.pop("account", None)
+        serializer.instance = services.order_update(
+            actor=self.request.user, order=serializer.instance, values=values, account=account
+        )
+
+    def perform_destroy(self, instance):
+        services.order_delete(actor=self.request.user, order=instance)
+
+
+class InvoiceViewSet(viewsets.ModelViewSet):
+    """Invoices of the accounts the caller can see; written by integrations and directors."""
+
+    serializer_class = InvoiceSerializer
+    permission_classes = [IsAuthenticated, EvidencePermission]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = InvoiceFilterSet
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.invoice_list(user=self.request.user)
+
+    def perform_create(self, serializer):
+        values = dict(serializer.validated_data)
+        account = values.pop("account")
+        serializer.instance = services.invoice_create(actor=self.request.user, account=account, values=values)
+
+    def perform_update(self, serializer):
+        values = dict(serializer.validated_data)
+        account = values.pop("account", None)
+        serializer.instance = services.invoice_update(
+            actor=self.request.user, invoice=serializer.instance, values=values, account=account
+        )
+
+    def perform_destroy(self, instance):
+        services.invoice_delete(actor=self.request.user, invoice=instance)

@@ -188,7 +188,7 @@ class Migration(migrations.Migration):
                         condition=models.Q(("discount_pct__gte", 0), ("discount_pct__lte", 100)),
                         name="accounts_order_discount_pct_range",
                         violation_error_code="accounts_order_discount_pct_range",
-                        violation_error_message="The discount must be between 0 and 100 %.",
+                        violation_error_message="The discount must be between 0 and 100 %%.",
                     ),
                     models.CheckConstraint(
                         condition=models.Q(("service_level__in", ["standard", "enhanced", "premium"])),

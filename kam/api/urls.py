@@ -1,8 +1,16 @@
 """The API router: every app's viewsets under /api/v1/ (router names ``api:<basename>-list``)."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from accounts.api.views import AccountViewSet, ContactViewSet
+from accounts.api.bulk import InvoiceBulkUpsertView, OrderBulkUpsertView
+from accounts.api.views import AccountViewSet, ContactViewSet, InvoiceViewSet, OrderViewSet
+from relationships.api.views import (
+    AdvocacyEventViewSet,
+    ContractViewSet,
+    FeedbackViewSet,
+    InteractionViewSet,
+)
 
 app_name = "api"
 
@@ -15,10 +23,17 @@ router = KamRouter()
 router.register("accounts", AccountViewSet, basename="account")
 router.register("contacts", ContactViewSet, basename="contact")
 # Evidence viewsets (issue 3) are registered below this line.
+router.register("orders", OrderViewSet, basename="order")
+router.register("invoices", InvoiceViewSet, basename="invoice")
+router.register("feedback", FeedbackViewSet, basename="feedback")
+router.register("advocacy-events", AdvocacyEventViewSet, basename="advocacy-event")
+router.register("contracts", ContractViewSet, basename="contract")
+router.register("interactions", InteractionViewSet, basename="interaction")
 
 # Explicit paths first: `orders/bulk/` must not be read as the order with pk "bulk".
 explicit_patterns: list = [
-    # Bulk upsert paths (issue 3) go here.
+    path("orders/bulk/", OrderBulkUpsertView.as_view(), name="order-bulk"),
+    path("invoices/bulk/", InvoiceBulkUpsertView.as_view(), name="invoice-bulk"),
 ]
 
 urlpatterns = [*explicit_patterns, *router.urls]

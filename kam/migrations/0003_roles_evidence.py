@@ -35,9 +35,7 @@ def grant(apps, schema_editor):
         for label, actions in grants.items():
             app_label, model = label.split(".")
             codenames = [f"{action}_{model}" for action in actions]
-            group.permissions.add(
-                *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
-            )
+            group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
 
 
 def revoke(apps, schema_editor):

@@ -133,6 +133,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A choice set used by several components (an order and a bulk order record) keeps one stable name.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "accounts.choices.OrderStatus",
+        "InvoiceStatusEnum": "accounts.choices.InvoiceStatus",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "kam.api.schema.empty_filter_values",

@@ -383,3 +383,12 @@ def test_null_characters_in_a_search_are_a_400(api, director):
     response = api(director).get(ACCOUNTS, {"search": "a\x00b"})
     assert response.status_code == 400
     assert "search" in response.json()
+
+
+@pytest.mark.parametrize(
+    "url", [f"{CONTACTS}?account=1.5", "/api/v1/orders/?account=abc", "/api/v1/feedback/?contact=1.0"]
+)
+def test_id_filters_take_whole_numbers_only(api, director, url):
+    response = api(director).get(url)
+    assert response.status_code == 400
+    assert url.split("?")[1].split("=")[0] in response.json()

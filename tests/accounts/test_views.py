@@ -3,16 +3,29 @@ going through the services, and query counts that do not grow with the number of
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts.choices import AccountKind, BuyingRole, KeyStatus, LadderStage
+from accounts.choices import AccountKind, BuyingRole, InvoiceStatus, KeyStatus, LadderStage, OrderStatus, ServiceLevel
 from accounts.models import Account, Contact
-from tests.factories import PASSWORD, AccountFactory, ContactFactory, manager_factory
+from tests.factories import (
+    PASSWORD,
+    AccountFactory,
+    AdvocacyEventFactory,
+    ContactFactory,
+    ContractFactory,
+    FeedbackFactory,
+    InteractionFactory,
+    InvoiceFactory,
+    OrderFactory,
+    manager_factory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -465,17 +478,202 @@ def test_colleague_sees_no_edit_button_but_may_add_contacts(client, colleague, a
     assert contact_create_url(account) in content
 
 
-def test_account_page_query_count_does_not_grow_with_contacts(client, colleague, account):
-    # given the account with one contact, measured for a team member (the costliest persona)
-    ContactFactory(account=account)
-    client.force_login(colleague)
+def _one_of_each(account, user, **kwargs) -> None:
+    """One more of every record the account page lists: contact, order, invoice, interaction (with the contact),
+    NPS answer, advocacy event (logged by ``user``, with a referred account) and contract."""
+    contact = ContactFactory(account=account)
+    OrderFactory(account=account)
+    InvoiceFactory(account=account)
+    InteractionFactory(account=account, user=user, contacts=[contact])
+    FeedbackFactory(account=account, contact=contact)
+    AdvocacyEventFactory(account=account, logged_by=user, referred_account=AccountFactory())
+    ContractFactory(account=account)
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [
+        # session, user, the user's roles, the account with its owner; interactions (user joined), their contacts
+        # (prefetch); advocacy events (logger, verifier, referred account joined; "may the user open the referred
+        # account" annotated); orders: totals, revenue per month; invoice totals; NPS mean; the log form's contact
+        # choices; the latest NPS answers (contact joined); the advocacy form's referral choices; the latest ten
+        # orders; the latest ten invoices; the contacts; the contracts; the team
+        ("manager", 19),
+        # the same, and "is the user on the team" once (remembered for the other predicates that ask it)
+        ("colleague", 20),
+    ],
+)
+def test_account_page_query_count_does_not_grow_with_its_records(request, client, account, persona, expected):
+    # given the account with one of every record, measured for the owner and for a team member
+    user = request.getfixturevalue(persona)
+    _one_of_each(account, user)
+    client.force_login(user)
     with_one = count_queries(client, detail_url(account))
-    # when it has ten contacts
-    ContactFactory.create_batch(9, account=account)
+    # when it has ten of each
+    for _ in range(9):
+        _one_of_each(account, user)
     with_ten = count_queries(client, detail_url(account))
-    # then the page costs the same seven queries: session, user, the user's roles, the account with its owner,
-    # "is the user on the team" (may they edit contacts), the team, the contacts
-    assert with_ten == with_one == 7
+    # then the page costs the same
+    assert with_ten == with_one == expected
+
+
+# --- account page: orders and invoices summary ------------------------------------------------------------
+
+
+def _days_ago(days: int) -> datetime.date:
+    return timezone.localdate() - datetime.timedelta(days=days)
+
+
+@pytest.fixture
+def order_history(account):
+    """Two orders that count (1,000.00 ten days ago, 2,500.50 a hundred days ago), a cancelled one (9,999.00),
+    and one older than twelve months (7,000.00)."""
+    return {
+        "recent": OrderFactory(account=account, order_date=_days_ago(10), net_amount=Decimal("1000.00")),
+        "earlier": OrderFactory(
+            account=account,
+            order_date=_days_ago(100),
+            net_amount=Decimal("2500.50"),
+            status=OrderStatus.FULFILLED,
+            service_level=ServiceLevel.PREMIUM,
+        ),
+        "cancelled": OrderFactory(
+            account=account, order_date=_days_ago(20), net_amount=Decimal("9999.00"), status=OrderStatus.CANCELLED
+        ),
+        "old": OrderFactory(account=account, order_date=_days_ago(400), net_amount=Decimal("7000.00")),
+    }
+
+
+@pytest.fixture
+def invoice_history(account):
+    """Open and overdue by 30 days (1,000), paid 10 days late (2,000), paid early (3,000), open and not yet due
+    (500), cancelled (800), and a write-off due 370 days ago (400)."""
+
+    def invoice(number, issued, due, amount, status=InvoiceStatus.OPEN, paid=None):
+        return InvoiceFactory(
+            account=account,
+            number=number,
+            issue_date=_days_ago(issued),
+            due_date=_days_ago(due),
+            amount=Decimal(amount),
+            status=status,
+            paid_date=_days_ago(paid) if paid is not None else None,
+        )
+
+    return {
+        "overdue": invoice("R-OVERDUE", 60, 30, "1000"),
+        "late": invoice("R-LATE", 90, 60, "2000", InvoiceStatus.PAID, paid=50),
+        "early": invoice("R-EARLY", 120, 90, "3000", InvoiceStatus.PAID, paid=95),
+        "not_due": invoice("R-NOTDUE", 5, -25, "500"),
+        "cancelled": invoice("R-CANCELLED", 70, 40, "800", InvoiceStatus.CANCELLED),
+        "written_off": invoice("R-WRITTENOFF", 400, 370, "400", InvoiceStatus.WRITTEN_OFF),
+    }
+
+
+def test_revenue_summary_counts_the_last_12_months_without_cancelled_orders(client, manager, account, order_history):
+    # given the order history above
+    client.force_login(manager)
+    # when the owner opens the account
+    response = client.get(detail_url(account))
+    summary = response.context["order_summary"]
+    # then revenue is 1,000.00 + 2,500.50: the cancelled order and the one older than a year do not count
+    assert summary.revenue_12m == Decimal("3500.50")
+    assert (summary.orders_12m, summary.order_count) == (2, 4)
+    assert summary.last_order_date == _days_ago(10)
+    # and the 13 monthly bars (12 complete months and this one) hold each counted order in its month
+    assert len(summary.months) == 13
+    assert summary.months[-1].is_current and summary.months[-1].month == timezone.localdate().replace(day=1)
+    by_month = {month.month: month.amount for month in summary.months}
+    assert by_month[_days_ago(10).replace(day=1)] >= Decimal("1000.00")
+    assert by_month[_days_ago(100).replace(day=1)] == Decimal("2500.50")
+    assert sum(by_month.values()) == Decimal("3500.50")
+    content = response.content.decode()
+    assert 'data-kam="revenue-12m">3,500.50<span class="kam-currency"> EUR</span>' in content
+    assert "2,500.50 EUR</title>" in content  # the bar's tooltip
+    assert "<caption>Revenue per month in EUR</caption>" in content  # the table for screen readers
+
+
+def test_latest_orders_table(client, manager, account, order_history):
+    # given the order history / when the page is shown / then the latest orders are listed, newest first,
+    # with their amount, discount, service level and status
+    client.force_login(manager)
+    response = client.get(detail_url(account))
+    assert list(response.context["latest_orders"]) == [
+        order_history["recent"],
+        order_history["cancelled"],
+        order_history["earlier"],
+        order_history["old"],
+    ]
+    section = response.content.decode().split('id="orders"')[1].split("</section>")[0]
+    assert order_history["earlier"].external_id in section
+    assert "2,500.50 EUR" in section and "5 %" in section
+    assert "kam-service-level-premium" in section and "kam-order-status-cancelled" in section
+
+
+def test_latest_orders_and_invoices_are_ten(client, manager, account):
+    # given twelve orders and twelve invoices / when the page is shown / then the ten latest of each are listed
+    for days in range(12):
+        OrderFactory(account=account, order_date=_days_ago(days))
+        InvoiceFactory(account=account, issue_date=_days_ago(days + 30))
+    client.force_login(manager)
+    response = client.get(detail_url(account))
+    assert len(response.context["latest_orders"]) == len(response.context["latest_invoices"]) == 10
+    assert response.context["latest_orders"][0].order_date == _days_ago(0)
+    assert "Latest 10" in response.content.decode()
+
+
+def test_invoice_summary_open_overdue_and_payment_behaviour(client, manager, account, invoice_history):
+    # given the invoice history above
+    client.force_login(manager)
+    # when the owner opens the account
+    response = client.get(detail_url(account))
+    summary = response.context["invoice_summary"]
+    # then open is 1,000 + 500 (cancelled, paid and written-off are not), overdue the 1,000 due 30 days ago
+    assert (summary.open_amount, summary.open_count) == (Decimal("1500.00"), 2)
+    assert (summary.overdue_amount, summary.overdue_count) == (Decimal("1000.00"), 1)
+    assert summary.oldest_overdue_due == _days_ago(30)
+    # and of the 6,000 due in the last 12 months, days late weighted by amount are
+    # (1,000 × 30 + 2,000 × 10 + 3,000 × 0) / 6,000 = 8.3, and 3,000 / 6,000 was paid on time
+    assert summary.due_12m_amount == Decimal("6000.00")
+    assert summary.avg_days_late == Decimal("8.3")
+    assert summary.paid_on_time_share == Decimal("0.5")
+    # and the write-off (due in the last three years) is flagged
+    assert (summary.written_off_count, summary.written_off_amount) == (1, Decimal("400.00"))
+    content = response.content.decode()
+    assert 'data-kam="open-amount">1,500.00<span class="kam-currency"> EUR</span>' in content
+    assert 'data-kam="overdue-amount">1,000.00<span class="kam-currency"> EUR</span>' in content
+    assert 'data-kam="avg-days-late">8.3' in content
+    assert 'data-kam="paid-on-time">50 %' in content
+    assert 'data-kam="written-off"' in content and "400.00 EUR" in content
+    # and the overdue invoice says so in the table, the one paid late says by how much
+    invoices = content.split('id="invoices"')[1].split("</section>")[0]
+    assert "Overdue · 30 d" in invoices
+    assert "+10 d" in invoices
+
+
+def test_summary_of_an_account_without_orders_or_invoices(client, manager, account):
+    # given an account with no commercial history / when the page is shown / then it says so, without errors
+    client.force_login(manager)
+    response = client.get(detail_url(account))
+    orders, invoices = response.context["order_summary"], response.context["invoice_summary"]
+    assert orders.revenue_12m == Decimal("0.00") and orders.last_order_date is None
+    assert invoices.avg_days_late is None and invoices.paid_on_time_share is None
+    content = response.content.decode()
+    assert "No order yet" in content
+    assert "No invoice fell due in the last 12 months" in content
+    assert "No revenue in these months." in content
+
+
+@pytest.mark.parametrize("persona", ["manager", "colleague", "director", "integration"])
+def test_every_persona_who_sees_the_account_sees_every_section(request, client, account, persona):
+    # given an account with one of every record
+    _one_of_each(account, request.getfixturevalue("manager"))
+    client.force_login(request.getfixturevalue(persona))
+    # when they open it / then every section is there, reachable by its anchor
+    content = client.get(detail_url(account)).content.decode()
+    for anchor in ("revenue", "orders", "invoices", "interactions", "feedback", "advocacy", "contracts", "contacts"):
+        assert f'id="{anchor}"' in content
+        assert f'href="#{anchor}"' in content
 
 
 # --- outsiders get 404 on every page of an account; forbidden actions are 403 -----------------------------

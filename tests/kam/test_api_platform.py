@@ -107,3 +107,12 @@ def test_database_enforces_unique_ids():
 
 def test_healthz(client):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_every_constraint_message_renders():
+    # A bare "%" in a violation message makes Django's "message % {'name': …}" raise: a 500 instead of a 400.
+    from django.apps import apps
+
+    for model in apps.get_models():
+        for constraint in model._meta.constraints:
+            assert constraint.get_violation_error_message(), constraint.name

@@ -1,0 +1,99 @@
+"""Django admin for the relationship records: NPS answers, advocacy events, contracts and interactions.
+
+Verification of advocacy is the app's four-eyes rule: the admin shows it read-only and verifies only through
+``advocacy_event_verify``, so the admin cannot let anyone vouch for their own event.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from accounts.admin import account_link
+from relationships.models import AdvocacyEvent, Contract, Feedback, Interaction
+from relationships.services import advocacy_event_verify
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "account_column", "contact", "score", "responded_on"]
+    list_filter = ["score"]
+    date_hierarchy = "responded_on"
+    list_select_related = ["account", "contact__account"]  # a contact shows as "name (account)"
+    search_fields = ["external_id", "comment", "account__name", "contact__name"]
+    autocomplete_fields = ["account", "contact"]
+    readonly_fields = ["created_at"]
+
+    @admin.display(description="Account", ordering="account__name")
+    def account_column(self, obj: Feedback) -> str:
+        return account_link(obj)
+
+
+@admin.register(AdvocacyEvent)
+class AdvocacyEventAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "account_column", "kind", "occurred_on", "logged_by", "verified", "verified_by"]
+    list_filter = ["kind", "verified"]
+    date_hierarchy = "occurred_on"
+    list_select_related = ["account", "logged_by", "verified_by"]
+    search_fields = ["note", "account__name", "referred_account__name"]
+    autocomplete_fields = ["account", "referred_account"]
+    readonly_fields = ["logged_by", "verified", "verified_by", "verified_at", "created_at"]
+    actions = ["verify_selected"]
+
+    @admin.display(description="Account", ordering="account__name")
+    def account_column(self, obj: AdvocacyEvent) -> str:
+        return account_link(obj)
+
+    def save_model(self, request: HttpRequest, obj: AdvocacyEvent, form, change: bool) -> None:
+        if not change:
+            obj.logged_by = request.user  # whoever logs it here cannot verify it later
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Verify selected advocacy events")
+    def verify_selected(self, request: HttpRequest, queryset: QuerySet[AdvocacyEvent]) -> None:
+        verified, refused = 0, []
+        for event in queryset.select_related("account").order_by("pk"):
+            try:
+                advocacy_event_verify(actor=request.user, event=event)
+            except ValidationError as error:
+                refused.append(f"{event} ({event.account}): {' '.join(error.messages)}")
+            except PermissionDenied as error:
+                refused.append(f"{event} ({event.account}): {error}")
+            else:
+                verified += 1
+        if verified:
+            self.message_user(request, f"{verified} advocacy event(s) verified.", messages.SUCCESS)
+        for reason in refused:
+            self.message_user(request, f"Not verified: {reason}", messages.ERROR)
+
+
+@admin.register(Contract)
+class ContractAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "account_column", "kind", "service_level", "starts_on", "ends_on", "auto_renew"]
+    list_filter = ["kind", "service_level", "auto_renew"]
+    date_hierarchy = "starts_on"
+    list_select_related = ["account"]
+    search_fields = ["title", "external_id", "account__name"]
+    autocomplete_fields = ["account"]
+    readonly_fields = ["created_at", "updated_at"]
+
+    @admin.display(description="Account", ordering="account__name")
+    def account_column(self, obj: Contract) -> str:
+        return account_link(obj)
+
+
+@admin.register(Interaction)
+class InteractionAdmin(admin.ModelAdmin):
+    list_display = ["subject", "account_column", "kind", "status", "occurred_at", "user", "next_step_due"]
+    list_filter = ["kind", "status"]
+    date_hierarchy = "occurred_at"
+    list_select_related = ["account", "user"]
+    search_fields = ["subject", "summary", "next_step", "account__name"]
+    autocomplete_fields = ["account", "user", "contacts"]
+    readonly_fields = ["created_at", "updated_at"]
+
+    @admin.display(description="Account", ordering="account__name")
+    def account_column(self, obj: Interaction) -> str:
+        return account_link(obj)

@@ -1,0 +1,137 @@
+"""Serializers of the relationship records. Each names its account like every evidence record
+(``account`` id or ``account_external_id``); related contacts and accounts are found among those the caller
+can see, so an id the caller may not see is "does not exist", never "forbidden"."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from accounts.api.serializers import AccountReferenceSerializer
+from accounts.models import Account, Contact
+from accounts.selectors import accounts_visible_to, assignable_users, contacts_visible_to
+from relationships.models import AdvocacyEvent, Contract, Feedback, Interaction
+
+
+def _caller(serializer: serializers.Serializer):
+    request = serializer.context.get("request")
+    return request.user if request else None
+
+
+class FeedbackSerializer(AccountReferenceSerializer):
+    """An NPS answer (score 0–10). ``contact``, when given, must be a contact of the same account."""
+
+    contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.none(), allow_null=True, required=False)
+
+    class Meta:
+        model = Feedback
+        fields = [
+            "id",
+            "account",
+            "account_external_id",
+            "external_id",
+            "contact",
+            "score",
+            "responded_on",
+            "comment",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+        # external_id is unique *when set*: the service's full_clean() checks it.
+        validators: list = []
+        extra_kwargs = {"external_id": {"validators": []}}
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["contact"].queryset = contacts_visible_to(_caller(self))
+        return fields
+
+
+class AdvocacyEventSerializer(AccountReferenceSerializer):
+    """An advocacy event. Who logged it is the caller; verification is the ``verify`` action, never a field."""
+
+    referred_account = serializers.PrimaryKeyRelatedField(
+        queryset=Account.objects.none(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = AdvocacyEvent
+        fields = [
+            "id",
+            "account",
+            "account_external_id",
+            "kind",
+            "occurred_on",
+            "note",
+            "referred_account",
+            "logged_by",
+            "verified",
+            "verified_by",
+            "verified_at",
+            "created_at",
+        ]
+        read_only_fields = ["logged_by", "verified", "verified_by", "verified_at", "created_at"]
+        validators: list = []
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["referred_account"].queryset = accounts_visible_to(_caller(self))
+        return fields
+
+
+class ContractSerializer(AccountReferenceSerializer):
+    """An agreement with the account; ``ends_on`` empty means open-ended."""
+
+    class Meta:
+        model = Contract
+        fields = [
+            "id",
+            "account",
+            "account_external_id",
+            "external_id",
+            "kind",
+            "title",
+            "service_level",
+            "starts_on",
+            "ends_on",
+            "auto_renew",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        validators: list = []
+        extra_kwargs = {"external_id": {"validators": []}}
+
+
+class InteractionSerializer(AccountReferenceSerializer):
+    """A meeting, call, visit… ``contacts`` are contact ids of the same account; ``user`` defaults to the
+    caller."""
+
+    # Who had it is a person working on accounts (never an integration, which may not log interactions).
+    user = serializers.PrimaryKeyRelatedField(queryset=assignable_users(), allow_null=True, required=False)
+    contacts = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.none(), many=True, required=False)
+
+    class Meta:
+        model = Interaction
+        fields = [
+            "id",
+            "account",
+            "account_external_id",
+            "kind",
+            "status",
+            "occurred_at",
+            "user",
+            "contacts",
+            "subject",
+            "summary",
+            "next_step",
+            "next_step_due",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        validators: list = []
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["contacts"].child_relation.queryset = contacts_visible_to(_caller(self))
+        return fields

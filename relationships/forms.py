@@ -1,0 +1,85 @@
+"""Forms of the relationship records on the account page. Like the account forms they only parse: the
+services validate the row and own every rule (e.g. "a due date needs a next step")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from accounts import selectors
+from accounts.forms import ServiceModelForm
+from accounts.models import Account, Contact
+from relationships.models import AdvocacyEvent, Interaction
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class ContactChoiceField(forms.ModelMultipleChoiceField):
+    """Contacts by name and job title, so two people of the same name can be told apart."""
+
+    def label_from_instance(self, obj: Contact) -> str:
+        return f"{obj.name} · {obj.job_title}" if obj.job_title else obj.name
+
+
+class InteractionForm(ServiceModelForm):
+    """Log an interaction; ``contacts`` offers the account's active contacts only."""
+
+    contacts = ContactChoiceField(
+        queryset=Contact.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label="Contacts"
+    )
+
+    class Meta:
+        model = Interaction
+        fields = ["kind", "status", "occurred_at", "subject", "contacts", "summary", "next_step", "next_step_due"]
+        labels = {"occurred_at": "When", "next_step": "Next step", "next_step_due": "Next step due"}
+        widgets = {
+            "occurred_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+            "next_step_due": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "subject": forms.TextInput(attrs={"placeholder": "e.g. Quarterly business review", "autocomplete": "off"}),
+            "summary": forms.Textarea(attrs={"rows": 4, "placeholder": "What was discussed and agreed"}),
+            "next_step": forms.TextInput(
+                attrs={"placeholder": "e.g. Send the renewal proposal", "autocomplete": "off"}
+            ),
+        }
+
+    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"occurred_at": timezone.localtime().replace(second=0, microsecond=0)})
+        super().__init__(*args, **kwargs)
+        contacts = self.fields["contacts"]
+        assert isinstance(contacts, ContactChoiceField)
+        contacts.queryset = selectors.account_interaction_contacts(account=account)
+        self.fields["occurred_at"].input_formats = [DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+    def service_values(self) -> dict[str, Any]:
+        """The interaction's fields for ``interaction_create`` (the contacts travel separately)."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "contacts"}
+
+    def service_contacts(self) -> list[Contact]:
+        return list(self.cleaned_data["contacts"])
+
+
+class AdvocacyEventForm(ServiceModelForm):
+    """Log an advocacy event; a referral names the account referred, among those the user can see."""
+
+    class Meta:
+        model = AdvocacyEvent
+        fields = ["kind", "occurred_on", "referred_account", "note"]
+        labels = {"occurred_on": "Date", "referred_account": "Referred account"}
+        help_texts = {"referred_account": "For referrals: the account they brought to us."}
+        widgets = {
+            "occurred_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "note": forms.Textarea(attrs={"rows": 2, "placeholder": "Who said what, where"}),
+        }
+
+    def __init__(self, *args: Any, account: Account, user: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"occurred_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        referred = self.fields["referred_account"]
+        assert isinstance(referred, forms.ModelChoiceField)
+        referred.queryset = selectors.advocacy_referral_choices(user=user, account=account)
+        referred.empty_label = "None"
+
+    def service_values(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
