@@ -11,7 +11,8 @@ from kam.roles import is_director, is_integration
 
 
 def can_create_account(user: Any) -> bool:
-    return is_director(user)
+    """Directors, and integrations syncing the ERP's customer master data (without owner or team)."""
+    return is_director(user) or is_integration(user)
 
 
 def can_delete_account(user: Any) -> bool:
@@ -23,12 +24,13 @@ def can_assign_owner(user: Any) -> bool:
 
 
 def can_edit_account(user: Any, account: Account) -> bool:
-    """Directors edit every account, owners their own; team members read."""
-    return is_director(user) or (account.owner_id is not None and account.owner_id == user.pk)
+    """Directors edit every account, owners their own, integrations the master data; team members read."""
+    return is_director(user) or is_integration(user) or (account.owner_id is not None and account.owner_id == user.pk)
 
 
 def can_manage_team(user: Any, account: Account) -> bool:
-    return can_edit_account(user, account)
+    """Who works on an account is decided by its owner or a director, never by a sync."""
+    return is_director(user) or (account.owner_id is not None and account.owner_id == user.pk)
 
 
 def _on_team(user: Any, account: Account) -> bool:

@@ -64,15 +64,20 @@ def _unknown(values: Mapping[str, Any], allowed: frozenset[str]) -> None:
 
 @transaction.atomic
 def account_create(*, actor: Any, values: Mapping[str, Any], team: Iterable[Any] | None = None) -> Account:
-    """Create an account. Only directors create accounts, and only directors assign owners."""
+    """Create an account. Directors create accounts and assign owners and teams; integrations create the
+    ERP's accounts unassigned, for a director to staff."""
     if not can_create_account(actor):
-        raise PermissionDenied("Only a KAM director can create accounts.")
+        raise PermissionDenied("Only a KAM director or an integration can create accounts.")
     fields = dict(values)
     _unknown(fields, ACCOUNT_EDITABLE_FIELDS)
     _normalise_account(fields)
     if fields.get("owner") is not None:
+        if not can_assign_owner(actor):
+            raise ValidationError({"owner": ["Only a KAM director can assign an account's owner."]})
         check_assignable("owner", [fields["owner"]])
     members = list(team or [])
+    if members and not can_assign_owner(actor):
+        raise ValidationError({"team": ["Only a KAM director or the owner can change the team."]})
     check_assignable("team", members)
     account = Account(**fields)
     account.full_clean()
@@ -88,7 +93,7 @@ def account_update(
 ) -> Account:
     """Change an account's profile. Owners edit their accounts; changing the owner is a director's call."""
     if not can_edit_account(actor, account):
-        raise PermissionDenied("Only the account's owner or a KAM director can change it.")
+        raise PermissionDenied("Only the account's owner, a KAM director or an integration can change it.")
     fields = dict(values)
     _unknown(fields, ACCOUNT_EDITABLE_FIELDS)
     _normalise_account(fields)

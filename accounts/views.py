@@ -115,8 +115,11 @@ def _account_form_page(request: HttpRequest, form: AccountForm, account: Account
 def account_create(request: HttpRequest) -> HttpResponse:
     # Not about any one account, so a refusal is a plain 403 (there is nothing to hide).
     if not permissions.can_create_account(request.user):
-        raise PermissionDenied("Only a KAM director can create accounts.")
-    form = AccountForm(request.POST if request.method == "POST" else None, can_assign_owner=True, can_manage_team=True)
+        raise PermissionDenied("Only a KAM director or an integration can create accounts.")
+    staffing = permissions.can_assign_owner(request.user)  # integrations create accounts unassigned
+    form = AccountForm(
+        request.POST if request.method == "POST" else None, can_assign_owner=staffing, can_manage_team=staffing
+    )
     if form.is_bound and form.is_valid():
         try:
             account = services.account_create(

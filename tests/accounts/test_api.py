@@ -100,11 +100,29 @@ def test_director_creates_an_account_with_owner_and_team(api, director, manager,
     assert body["annual_potential"] == "250000.00"
 
 
-@pytest.mark.parametrize("persona", ["manager", "integration"])
-def test_only_directors_create_accounts(request, api, persona):
+@pytest.mark.parametrize("persona", ["manager", "colleague", "roleless"])
+def test_managers_do_not_create_accounts(request, api, persona):
     response = api(request.getfixturevalue(persona)).post(ACCOUNTS, {"name": "Nope"}, format="json")
     assert response.status_code == 403
     assert not Account.objects.filter(name="Nope").exists()
+
+
+def test_integration_syncs_accounts_from_the_erp_unassigned(api, integration, manager):
+    # given the ERP's service user
+    client = api(integration)
+    # when it creates an account and later updates its master data
+    created = client.post(ACCOUNTS, {"name": "Umbrella plc", "external_id": "ERP-UMB", "country": "GB"}, format="json")
+    assert created.status_code == 201, created.json()
+    changed = client.patch(f"{ACCOUNTS}{created.json()['id']}/", {"payment_terms_days": 60}, format="json")
+    # then it is saved unassigned, for a director to staff
+    assert changed.status_code == 200 and changed.json()["payment_terms_days"] == 60
+    assert changed.json()["owner"] is None
+    # and it may neither assign an owner or a team nor delete
+    owner = client.patch(f"{ACCOUNTS}{created.json()['id']}/", {"owner": manager.pk}, format="json")
+    assert owner.status_code == 400 and "owner" in owner.json()
+    team = client.post(ACCOUNTS, {"name": "Team", "team": [manager.pk]}, format="json")
+    assert team.status_code == 400 and "team" in team.json()
+    assert client.delete(f"{ACCOUNTS}{created.json()['id']}/").status_code == 403
 
 
 def test_owner_edits_their_account(api, manager, account):
@@ -114,8 +132,8 @@ def test_owner_edits_their_account(api, manager, account):
     assert account.industry == "Banking"
 
 
-@pytest.mark.parametrize("persona", ["colleague", "integration"])
-def test_team_members_and_integrations_cannot_edit_the_account(request, api, persona, account):
+@pytest.mark.parametrize("persona", ["colleague"])
+def test_team_members_cannot_edit_the_account(request, api, persona, account):
     response = api(request.getfixturevalue(persona)).patch(f"{ACCOUNTS}{account.pk}/", {"name": "X"}, format="json")
     assert response.status_code == 403
 
