@@ -64,13 +64,6 @@ class AccountPermission(permissions.BasePermission):
         return can_edit_account(request.user, obj)
 
 
-class ContactPermission(permissions.BasePermission):
-    def has_object_permission(self, request, view, obj) -> bool:
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        return can_edit_contacts(request.user, obj.account)
-
-
 # --- evidence: orders, invoices and the relationship records ---------------------------------------------
 
 
@@ -107,11 +100,3 @@ def can_log_interaction(user: Any, account: Account) -> bool:
 
 def can_change_interaction(user: Any, interaction: Any) -> bool:
     return is_director(user) or interaction.user_id == user.pk or interaction.account.owner_id == user.pk
-
-
-class EvidencePermission(permissions.BasePermission):
-    """DRF wrapper for evidence records: reads for whoever sees the account; writes decided by the services
-    (which raise PermissionDenied), so the rule lives in one place for pages and API."""
-
-    def has_object_permission(self, request, view, obj) -> bool:
-        return True

@@ -9,7 +9,8 @@ from rest_framework.permissions import IsAuthenticated
 from accounts import selectors, services
 from accounts.api.serializers import AccountSerializer, ContactSerializer, InvoiceSerializer, OrderSerializer
 from accounts.filters import AccountFilterSet, ContactFilterSet, InvoiceFilterSet, OrderFilterSet
-from accounts.permissions import AccountPermission, ContactPermission, EvidencePermission
+from accounts.permissions import AccountPermission
+from kam.api.viewsets import AccountRecordViewSet
 
 
 class AccountViewSet(viewsets.ModelViewSet):
@@ -41,86 +42,38 @@ class AccountViewSet(viewsets.ModelViewSet):
         services.account_delete(actor=self.request.user, account=instance)
 
 
-class ContactViewSet(viewsets.ModelViewSet):
+class ContactViewSet(AccountRecordViewSet):
     """Contacts of the accounts the caller can see; each names its account by id or external id."""
 
     serializer_class = ContactSerializer
-    permission_classes = [IsAuthenticated, ContactPermission]
-    filter_backends = [DjangoFilterBackend]
     filterset_class = ContactFilterSet
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-
-    def get_queryset(self):
-        return selectors.contact_list(user=self.request.user)
-
-    def perform_create(self, serializer):
-        values = dict(serializer.validated_data)
-        account = values.pop("account")
-        serializer.instance = services.contact_create(actor=self.request.user, account=account, values=values)
-
-    def perform_update(self, serializer):
-        values = dict(serializer.validated_data)
-        account = values.pop("account", None)
-        serializer.instance = services.contact_update(
-            actor=self.request.user, contact=serializer.instance, values=values, account=account
-        )
-
-    def perform_destroy(self, instance):
-        services.contact_delete(actor=self.request.user, contact=instance)
+    list_selector = staticmethod(selectors.contact_list)
+    create_service = staticmethod(services.contact_create)
+    update_service = staticmethod(services.contact_update)
+    delete_service = staticmethod(services.contact_delete)
+    record_kwarg = "contact"
 
 
-class OrderViewSet(viewsets.ModelViewSet):
+class OrderViewSet(AccountRecordViewSet):
     """Orders of the accounts the caller can see. Integrations and directors write them (the ERP's data);
     account managers read them."""
 
     serializer_class = OrderSerializer
-    permission_classes = [IsAuthenticated, EvidencePermission]
-    filter_backends = [DjangoFilterBackend]
     filterset_class = OrderFilterSet
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-
-    def get_queryset(self):
-        return selectors.order_list(user=self.request.user)
-
-    def perform_create(self, serializer):
-        values = dict(serializer.validated_data)
-        account = values.pop("account")
-        serializer.instance = services.order_create(actor=self.request.user, account=account, values=values)
-
-    def perform_update(self, serializer):
-        values = dict(serializer.validated_data)
-        account = values.pop("account", None)
-        serializer.instance = services.order_update(
-            actor=self.request.user, order=serializer.instance, values=values, account=account
-        )
-
-    def perform_destroy(self, instance):
-        services.order_delete(actor=self.request.user, order=instance)
+    list_selector = staticmethod(selectors.order_list)
+    create_service = staticmethod(services.order_create)
+    update_service = staticmethod(services.order_update)
+    delete_service = staticmethod(services.order_delete)
+    record_kwarg = "order"
 
 
-class InvoiceViewSet(viewsets.ModelViewSet):
+class InvoiceViewSet(AccountRecordViewSet):
     """Invoices of the accounts the caller can see; written by integrations and directors."""
 
     serializer_class = InvoiceSerializer
-    permission_classes = [IsAuthenticated, EvidencePermission]
-    filter_backends = [DjangoFilterBackend]
     filterset_class = InvoiceFilterSet
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-
-    def get_queryset(self):
-        return selectors.invoice_list(user=self.request.user)
-
-    def perform_create(self, serializer):
-        values = dict(serializer.validated_data)
-        account = values.pop("account")
-        serializer.instance = services.invoice_create(actor=self.request.user, account=account, values=values)
-
-    def perform_update(self, serializer):
-        values = dict(serializer.validated_data)
-        account = values.pop("account", None)
-        serializer.instance = services.invoice_update(
-            actor=self.request.user, invoice=serializer.instance, values=values, account=account
-        )
-
-    def perform_destroy(self, instance):
-        services.invoice_delete(actor=self.request.user, invoice=instance)
+    list_selector = staticmethod(selectors.invoice_list)
+    create_service = staticmethod(services.invoice_create)
+    update_service = staticmethod(services.invoice_update)
+    delete_service = staticmethod(services.invoice_delete)
+    record_kwarg = "invoice"

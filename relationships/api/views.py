@@ -5,14 +5,11 @@ Who may write what is decided by the services (PermissionDenied → 403); what t
 
 from __future__ import annotations
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from accounts.permissions import EvidencePermission
+from kam.api.viewsets import AccountRecordViewSet
 from relationships import selectors, services
 from relationships.api.serializers import (
     AdvocacyEventSerializer,
@@ -22,65 +19,31 @@ from relationships.api.serializers import (
 )
 from relationships.filters import AdvocacyEventFilterSet, ContractFilterSet, FeedbackFilterSet, InteractionFilterSet
 
-METHODS = ["get", "post", "patch", "delete", "head", "options"]
 
-
-class FeedbackViewSet(viewsets.ModelViewSet):
+class FeedbackViewSet(AccountRecordViewSet):
     """NPS answers of the accounts the caller can see; written by integrations (the survey tool) and
     directors."""
 
     serializer_class = FeedbackSerializer
-    permission_classes = [IsAuthenticated, EvidencePermission]
-    filter_backends = [DjangoFilterBackend]
     filterset_class = FeedbackFilterSet
-    http_method_names = METHODS
-
-    def get_queryset(self):
-        return selectors.feedback_list(user=self.request.user)
-
-    def perform_create(self, serializer):
-        values = dict(serializer.validated_data)
-        account = values.pop("account")
-        serializer.instance = services.feedback_create(actor=self.request.user, account=account, values=values)
-
-    def perform_update(self, serializer):
-        values = dict(serializer.validated_data)
-        account = values.pop("account", None)
-        serializer.instance = services.feedback_update(
-            actor=self.request.user, feedback=serializer.instance, values=values, account=account
-        )
-
-    def perform_destroy(self, instance):
-        services.feedback_delete(actor=self.request.user, feedback=instance)
+    list_selector = staticmethod(selectors.feedback_list)
+    create_service = staticmethod(services.feedback_create)
+    update_service = staticmethod(services.feedback_update)
+    delete_service = staticmethod(services.feedback_delete)
+    record_kwarg = "feedback"
 
 
-class AdvocacyEventViewSet(viewsets.ModelViewSet):
+class AdvocacyEventViewSet(AccountRecordViewSet):
     """Advocacy events of the accounts the caller can see. They count for the ladder once someone other than
     who logged them verified them (``verify``); changing a verified event's facts withdraws the verification."""
 
     serializer_class = AdvocacyEventSerializer
-    permission_classes = [IsAuthenticated, EvidencePermission]
-    filter_backends = [DjangoFilterBackend]
     filterset_class = AdvocacyEventFilterSet
-    http_method_names = METHODS
-
-    def get_queryset(self):
-        return selectors.advocacy_event_list(user=self.request.user)
-
-    def perform_create(self, serializer):
-        values = dict(serializer.validated_data)
-        account = values.pop("account")
-        serializer.instance = services.advocacy_event_create(actor=self.request.user, account=account, values=values)
-
-    def perform_update(self, serializer):
-        values = dict(serializer.validated_data)
-        account = values.pop("account", None)
-        serializer.instance = services.advocacy_event_update(
-            actor=self.request.user, event=serializer.instance, values=values, account=account
-        )
-
-    def perform_destroy(self, instance):
-        services.advocacy_event_delete(actor=self.request.user, event=instance)
+    list_selector = staticmethod(selectors.advocacy_event_list)
+    create_service = staticmethod(services.advocacy_event_create)
+    update_service = staticmethod(services.advocacy_event_update)
+    delete_service = staticmethod(services.advocacy_event_delete)
+    record_kwarg = "event"
 
     @extend_schema(
         request=None,
@@ -96,62 +59,27 @@ class AdvocacyEventViewSet(viewsets.ModelViewSet):
         return Response(self.get_serializer(event).data)
 
 
-class ContractViewSet(viewsets.ModelViewSet):
+class ContractViewSet(AccountRecordViewSet):
     """Contracts of the accounts the caller can see; written by integrations and directors."""
 
     serializer_class = ContractSerializer
-    permission_classes = [IsAuthenticated, EvidencePermission]
-    filter_backends = [DjangoFilterBackend]
     filterset_class = ContractFilterSet
-    http_method_names = METHODS
-
-    def get_queryset(self):
-        return selectors.contract_list(user=self.request.user)
-
-    def perform_create(self, serializer):
-        values = dict(serializer.validated_data)
-        account = values.pop("account")
-        serializer.instance = services.contract_create(actor=self.request.user, account=account, values=values)
-
-    def perform_update(self, serializer):
-        values = dict(serializer.validated_data)
-        account = values.pop("account", None)
-        serializer.instance = services.contract_update(
-            actor=self.request.user, contract=serializer.instance, values=values, account=account
-        )
-
-    def perform_destroy(self, instance):
-        services.contract_delete(actor=self.request.user, contract=instance)
+    list_selector = staticmethod(selectors.contract_list)
+    create_service = staticmethod(services.contract_create)
+    update_service = staticmethod(services.contract_update)
+    delete_service = staticmethod(services.contract_delete)
+    record_kwarg = "contract"
 
 
-class InteractionViewSet(viewsets.ModelViewSet):
+class InteractionViewSet(AccountRecordViewSet):
     """Interactions with the accounts the caller can see, logged by the owner, the team and directors
     (integrations neither log nor change them). ``user`` defaults to the caller."""
 
     serializer_class = InteractionSerializer
-    permission_classes = [IsAuthenticated, EvidencePermission]
-    filter_backends = [DjangoFilterBackend]
     filterset_class = InteractionFilterSet
-    http_method_names = METHODS
-
-    def get_queryset(self):
-        return selectors.interaction_list(user=self.request.user)
-
-    def perform_create(self, serializer):
-        values = dict(serializer.validated_data)
-        account = values.pop("account")
-        contacts = values.pop("contacts", ())
-        serializer.instance = services.interaction_create(
-            actor=self.request.user, account=account, values=values, contacts=contacts
-        )
-
-    def perform_update(self, serializer):
-        values = dict(serializer.validated_data)
-        account = values.pop("account", None)
-        contacts = values.pop("contacts", None)
-        serializer.instance = services.interaction_update(
-            actor=self.request.user, interaction=serializer.instance, values=values, contacts=contacts, account=account
-        )
-
-    def perform_destroy(self, instance):
-        services.interaction_delete(actor=self.request.user, interaction=instance)
+    list_selector = staticmethod(selectors.interaction_list)
+    create_service = staticmethod(services.interaction_create)
+    update_service = staticmethod(services.interaction_update)
+    delete_service = staticmethod(services.interaction_delete)
+    record_kwarg = "interaction"
+    separate_fields = ("contacts",)
