@@ -9,9 +9,19 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.urls import reverse
 
-from accounts.choices import AccountKind, BuyingRole, InvoiceStatus, KeyStatus, LadderStage, OrderStatus, ServiceLevel
+from accounts.choices import (
+    AccountKind,
+    BuyingRole,
+    InvoiceStatus,
+    KeyStatus,
+    LadderStage,
+    OrderStatus,
+    ScoringRunStatus,
+    ServiceLevel,
+)
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 country_code = RegexValidator(r"^[A-Z]{2}$", "Use the two-letter ISO 3166 country code, e.g. DE.")
@@ -282,3 +292,212 @@ class Invoice(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:account_detail", args=[self.account_id]) + "#invoices"
+
+
+WEIGHT = {"max_digits": 4, "decimal_places": 3, "validators": [MinValueValidator(0), MaxValueValidator(1)]}
+SCORE = {"max_digits": 5, "decimal_places": 2, "validators": [MinValueValidator(0), MaxValueValidator(100)]}
+
+
+def _score_range(name: str, field: str) -> models.CheckConstraint:
+    return _check(name, Q(**{f"{field}__gte": 0, f"{field}__lte": 100}), f"{field} must be between 0 and 100.")
+
+
+class ScoringPolicy(models.Model):
+    """A version of the key-account scoring rules (DESIGN §5): criterion weights and status thresholds.
+
+    Versions are never edited once used: a director saves a new version and activates it. Exactly one is active.
+    """
+
+    version = models.CharField(max_length=40, unique=True)
+    description = models.TextField(blank=True)
+    weight_c1 = models.DecimalField(**WEIGHT, help_text="C1 stable and regular orders")
+    weight_c2 = models.DecimalField(**WEIGHT, help_text="C2 low risk of bad debts")
+    weight_c3 = models.DecimalField(**WEIGHT, help_text="C3 lifetime potential")
+    weight_c4 = models.DecimalField(**WEIGHT, help_text="C4 brand loyalty")
+    weight_c5 = models.DecimalField(**WEIGHT, help_text="C5 willingness to pay for service")
+    key_threshold = models.DecimalField(**SCORE, default=Decimal("70"))
+    retain_threshold = models.DecimalField(**SCORE, default=Decimal("60"), help_text="Hysteresis: stays key from here.")
+    strategic_threshold = models.DecimalField(**SCORE, default=Decimal("85"))
+    candidate_threshold = models.DecimalField(**SCORE, default=Decimal("55"))
+    min_orders_w365 = models.PositiveSmallIntegerField(default=3, help_text="Gate: orders in the last 365 days.")
+    is_active = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "scoring policies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=Q(is_active=True),
+                name="accounts_scoringpolicy_one_active",
+                violation_error_code="accounts_scoringpolicy_one_active",
+                violation_error_message="Another policy is active: deactivate it first.",
+            ),
+            models.CheckConstraint(
+                condition=Exact(
+                    F("weight_c1") + F("weight_c2") + F("weight_c3") + F("weight_c4") + F("weight_c5"), Decimal("1")
+                ),
+                name="accounts_scoringpolicy_weights_sum_to_one",
+                violation_error_code="accounts_scoringpolicy_weights_sum_to_one:weights",
+                violation_error_message="The five weights must add up to 1.",
+            ),
+            *[
+                _check(
+                    f"accounts_scoringpolicy_{field}_range",
+                    Q(**{f"{field}__gte": 0, f"{field}__lte": 1}),
+                    f"{field} must be between 0 and 1.",
+                )
+                for field in ("weight_c1", "weight_c2", "weight_c3", "weight_c4", "weight_c5")
+            ],
+            *[
+                _score_range(f"accounts_scoringpolicy_{field}_range", field)
+                for field in ("key_threshold", "retain_threshold", "strategic_threshold", "candidate_threshold")
+            ],
+            _check(
+                "accounts_scoringpolicy_thresholds_ordered",
+                Q(candidate_threshold__lte=F("retain_threshold"))
+                & Q(retain_threshold__lte=F("key_threshold"))
+                & Q(key_threshold__lte=F("strategic_threshold")),
+                "Thresholds must be ordered: candidate ≤ retain ≤ key ≤ strategic.",
+                field="key_threshold",
+            ),
+            _check("accounts_scoringpolicy_version_not_blank", ~Q(version=""), "The version needs a name."),
+        ]
+
+    def __str__(self) -> str:
+        return self.version
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:accounts_scoringpolicy_change", args=[self.pk])
+
+
+class ScoringRun(models.Model):
+    """One scoring of the whole active population as of a date (ladder first, then scores; DESIGN §5, §6)."""
+
+    policy = models.ForeignKey(ScoringPolicy, on_delete=models.PROTECT, related_name="runs")
+    as_of = models.DateField()
+    status = models.CharField(max_length=16, choices=ScoringRunStatus, default=ScoringRunStatus.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    accounts_scored = models.PositiveIntegerField(default=0)
+    status_changes = models.PositiveIntegerField(default=0, help_text="Accounts whose key status changed.")
+    counts = models.JSONField(default=dict, blank=True, help_text="Accounts per key status and other tallies.")
+    timings = models.JSONField(default=dict, blank=True, help_text="Milliseconds per step.")
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            _check("accounts_scoringrun_status_valid", Q(status__in=ScoringRunStatus.values), "Unknown run status."),
+            _check(
+                "accounts_scoringrun_finished_after_start",
+                Q(finished_at__isnull=True) | Q(started_at__isnull=False, finished_at__gte=F("started_at")),
+                "A run finishes after it starts.",
+                field="finished_at",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="scoringrun_status_idx")]
+
+    def __str__(self) -> str:
+        return f"Scoring run {self.pk} as of {self.as_of:%Y-%m-%d} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("api:scoringrun-detail", args=[self.pk])
+
+
+class AccountScore(models.Model):
+    """An account's five criteria, KAS and key status in one run, with the explanation behind them."""
+
+    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="scores")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="scores")
+    c1 = models.DecimalField(**SCORE, null=True, blank=True)
+    c2 = models.DecimalField(**SCORE, null=True, blank=True)
+    c3 = models.DecimalField(**SCORE, null=True, blank=True)
+    c4 = models.DecimalField(**SCORE, null=True, blank=True)
+    c5 = models.DecimalField(**SCORE, null=True, blank=True)
+    kas = models.DecimalField(**SCORE)
+    completeness = models.DecimalField(**WEIGHT, help_text="Σ weights of the criteria that had data.")
+    computed_key_status = models.CharField(max_length=16, choices=KeyStatus)
+    key_status = models.CharField(max_length=16, choices=KeyStatus, help_text="After a director's pin, if any.")
+    explanation = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-run_id", "account_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "account"],
+                name="accounts_accountscore_one_per_run",
+                violation_error_code="accounts_accountscore_one_per_run",
+                violation_error_message="This account is already scored in this run.",
+            ),
+            *[
+                _score_range(f"accounts_accountscore_{field}_range", field)
+                for field in ("c1", "c2", "c3", "c4", "c5", "kas")
+            ],
+            _check(
+                "accounts_accountscore_completeness_range",
+                Q(completeness__gte=0, completeness__lte=1),
+                "completeness must be between 0 and 1.",
+            ),
+            _check(
+                "accounts_accountscore_key_status_valid",
+                Q(key_status__in=KeyStatus.values, computed_key_status__in=KeyStatus.values),
+                "Unknown key status.",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "run"], name="accountscore_account_run_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account} in run {self.run_id}: KAS {self.kas}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:account_detail", args=[self.account_id]) + "#score"
+
+
+class KeyStatusOverride(models.Model):
+    """A director's pin of an account's key status, with a reason and an expiry. The computed status is still
+    stored beside it on every score."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="key_status_overrides")
+    key_status = models.CharField(max_length=16, choices=KeyStatus)
+    reason = models.TextField()
+    expires_on = models.DateField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(revoked_at__isnull=True),
+                name="accounts_keystatusoverride_one_open",
+                violation_error_code="accounts_keystatusoverride_one_open",
+                violation_error_message="This account already has a pinned key status: revoke it first.",
+            ),
+            _check(
+                "accounts_keystatusoverride_key_status_valid", Q(key_status__in=KeyStatus.values), "Unknown key status."
+            ),
+            _check(
+                "accounts_keystatusoverride_reason_given",
+                Q(reason__regex=r"\S.{9,}"),
+                "Give a reason of at least a sentence.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} pinned {self.key_status} until {self.expires_on:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:account_detail", args=[self.account_id]) + "#score"

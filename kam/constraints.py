@@ -53,7 +53,9 @@ def constraint_fields(constraint: BaseConstraint) -> list[str]:
             names.extend(_fields_in_expression(expression))
         return [name for name in names if name]
     if isinstance(constraint, CheckConstraint):
-        return list(dict.fromkeys(_fields_in_q(constraint.condition)))
+        condition = constraint.condition
+        names = _fields_in_q(condition) if isinstance(condition, Q) else _fields_in_expression(condition)
+        return list(dict.fromkeys(names))
     return []
 
 
