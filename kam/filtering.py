@@ -66,6 +66,11 @@ class _WholeNumberField(forms.IntegerField):
         return super().to_python(value)
 
 
-@extend_schema_field({"type": "integer"})
+@extend_schema_field(
+    {
+        "anyOf": [{"type": "integer"}, {"type": "string", "maxLength": 0}],
+        "description": "A whole number; empty means any.",
+    }
+)
 class IntegerFilter(django_filters.NumberFilter):
     field_class = _WholeNumberField
