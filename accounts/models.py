@@ -86,6 +86,9 @@ class Account(models.Model):
     stage = models.CharField(max_length=16, choices=LadderStage, default=LadderStage.PROSPECT, editable=False)
     key_status = models.CharField(max_length=16, choices=KeyStatus, default=KeyStatus.STANDARD, editable=False)
     kas = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, editable=False)
+    kas_previous = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, editable=False, help_text="KAS in the run before."
+    )
     last_scored_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
@@ -128,6 +131,12 @@ class Account(models.Model):
                 "Payment terms must be between 0 and 365 days.",
             ),
             _check("accounts_account_kas_range", Q(kas__gte=0, kas__lte=100), "KAS must be between 0 and 100."),
+            _check(
+                "accounts_account_kas_previous_range",
+                Q(kas_previous__gte=0, kas_previous__lte=100),
+                "KAS must be between 0 and 100.",
+                field="kas_previous",
+            ),
         ]
         indexes = [
             models.Index(fields=["kind", "name"], name="account_kind_name_idx"),
@@ -427,6 +436,12 @@ class AccountScore(models.Model):
     completeness = models.DecimalField(**WEIGHT, help_text="Σ weights of the criteria that had data.")
     computed_key_status = models.CharField(max_length=16, choices=KeyStatus)
     key_status = models.CharField(max_length=16, choices=KeyStatus, help_text="After a director's pin, if any.")
+    previous_key_status = models.CharField(
+        max_length=16, choices=KeyStatus, blank=True, help_text="Computed status in the run before (hysteresis)."
+    )
+    # The key-status gates' inputs, as columns so a policy preview can re-decide every account in one query.
+    orders_w365 = models.PositiveIntegerField(default=0)
+    writeoff_w1095 = models.BooleanField(default=False)
     explanation = models.JSONField(default=dict)
 
     class Meta:
@@ -451,6 +466,12 @@ class AccountScore(models.Model):
                 "accounts_accountscore_key_status_valid",
                 Q(key_status__in=KeyStatus.values, computed_key_status__in=KeyStatus.values),
                 "Unknown key status.",
+            ),
+            _check(
+                "accounts_accountscore_previous_key_status_valid",
+                Q(previous_key_status="") | Q(previous_key_status__in=KeyStatus.values),
+                "Unknown key status.",
+                field="previous_key_status",
             ),
         ]
         indexes = [models.Index(fields=["account", "run"], name="accountscore_account_run_idx")]

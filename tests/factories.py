@@ -10,8 +10,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from accounts.choices import AccountKind, BuyingRole, InvoiceStatus, OrderStatus, ServiceLevel
-from accounts.models import Account, Contact, Invoice, Order
+from accounts.choices import (
+    AccountKind,
+    BuyingRole,
+    InvoiceStatus,
+    KeyStatus,
+    OrderStatus,
+    ScoringRunStatus,
+    ServiceLevel,
+)
+from accounts.models import Account, AccountScore, Contact, Invoice, Order, ScoringPolicy, ScoringRun
 from kam.roles import ACCOUNT_MANAGER, INTEGRATION, KAM_DIRECTOR
 from relationships.choices import AdvocacyKind, ContractKind, InteractionKind, InteractionStatus
 from relationships.models import AdvocacyEvent, Contract, Feedback, Interaction
@@ -177,3 +185,42 @@ class InteractionFactory(factory.django.DjangoModelFactory):
     def contacts(self, create, extracted, **kwargs):
         if create and extracted:
             self.contacts.set(extracted)
+
+
+def active_policy() -> ScoringPolicy:
+    """The active scoring policy (kas-v1 from the data migration)."""
+    return ScoringPolicy.objects.get(is_active=True)
+
+
+class ScoringRunFactory(factory.django.DjangoModelFactory):
+    """A finished run as of today under the active policy."""
+
+    class Meta:
+        model = ScoringRun
+
+    policy = factory.LazyFunction(active_policy)
+    as_of = factory.LazyFunction(datetime.date.today)
+    status = ScoringRunStatus.DONE
+    started_at = factory.LazyFunction(timezone.now)
+    finished_at = factory.LazyAttribute(lambda run: run.started_at)
+
+
+class AccountScoreFactory(factory.django.DjangoModelFactory):
+    """A stored score; the numbers are given, not computed (use the scoring run for computed ones)."""
+
+    class Meta:
+        model = AccountScore
+
+    run = factory.SubFactory(ScoringRunFactory)
+    account = factory.SubFactory(AccountFactory)
+    c1 = Decimal("50.00")
+    c2 = Decimal("50.00")
+    c3 = Decimal("50.00")
+    c4 = Decimal("50.00")
+    c5 = Decimal("50.00")
+    kas = Decimal("50.00")
+    completeness = Decimal("1.000")
+    computed_key_status = KeyStatus.STANDARD
+    key_status = factory.LazyAttribute(lambda score: score.computed_key_status)
+    orders_w365 = 6
+    writeoff_w1095 = False
