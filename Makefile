@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: install run test lint format lock manage shell clean
+.PHONY: install run test lint format lock manage shell clean bench
 
 install: $(STAMP)
 
@@ -46,6 +46,10 @@ manage: install
 
 shell: install
 	@$(BIN)/python -m kam.stack exec python manage.py shell
+
+## make bench: time the scoring run on 100,000 accounts / 2,000,000 orders in the kam_bench database (see bench/scoring.py).
+bench: install
+	@$(BIN)/python -m kam.stack exec python bench/scoring.py $(ARGS)
 
 ## make lock: recompile the pinned requirements from requirements*.in.
 lock: install
