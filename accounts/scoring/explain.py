@@ -17,7 +17,16 @@ from accounts.scoring.formulas import (
     Input,
     KasResult,
     KeyStatusDecision,
+    LoyaltyInputs,
+    PaymentInputs,
+    Policy,
+    PotentialInputs,
+    RegularityInputs,
+    ServiceInputs,
+    key_status_decision,
+    score_all,
 )
+from accounts.scoring.formulas import kas as formula_kas
 
 LABELS: dict[str, str] = {
     "c1": "regularity",
@@ -244,3 +253,70 @@ def explanation(
             "sentence": key_status_sentence(decision),
         },
     }
+
+
+# --- from what a scoring run stored --------------------------------------------------------------------------
+
+
+def results_from_stored(stored: Mapping[str, Any]) -> tuple[tuple[CriterionResult, ...], int, bool, str | None]:
+    """The five criteria re-derived from the inputs a run stored (format ``kas-v1/inputs``), with the gate
+    inputs and the previous status. The run computed the same numbers in SQL; this is how they are explained."""
+
+    def money(name: str) -> Decimal:
+        value = stored.get(name)
+        return Decimal(value) if value is not None else Decimal(0)
+
+    nps_count = int(stored.get("nps_count") or 0)
+    nps_mean = None if not nps_count else Decimal(int(stored["nps_sum"])) / nps_count
+    potential = stored.get("annual_potential")
+    results = score_all(
+        regularity_inputs=RegularityInputs(tuple(Decimal(v) for v in stored["monthly_revenue"])),
+        payment_inputs=PaymentInputs(
+            due_count=int(stored["invoices_due_w365"]),
+            due_amount=money("amount_due_w365"),
+            late_amount_days=money("late_amount_days"),
+            overdue_unpaid=money("overdue_unpaid"),
+            writeoff_w1095=bool(stored["writeoff_w1095"]),
+        ),
+        potential_inputs=PotentialInputs(
+            r12=money("revenue_w365"),
+            r12p=money("revenue_previous_w365"),
+            size_percent_rank=Decimal(stored["size_percent_rank"]),
+            annual_potential=None if potential is None else Decimal(potential),
+        ),
+        loyalty_inputs=LoyaltyInputs(
+            days_since_first_order=stored.get("days_since_first_order"),
+            orders_w365=int(stored["orders_w365"]),
+            nps_mean=nps_mean,
+            verified_advocacy_w730=int(stored["verified_advocacy_w730"]),
+        ),
+        service_inputs=ServiceInputs(
+            r12=money("revenue_w365"),
+            premium_revenue=money("premium_revenue_w365"),
+            enhanced_revenue=money("enhanced_revenue_w365"),
+            discount_weighted_sum=money("discount_weighted_sum"),
+        ),
+    )
+    return results, int(stored["orders_w365"]), bool(stored["writeoff_w1095"]), stored.get("previous_key_status")
+
+
+def explanation_from_stored(
+    stored: Mapping[str, Any],
+    policy: Policy,
+    *,
+    as_of: date | None = None,
+    currency: str = "EUR",
+    pinned: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The full explanation (sentences, contributions, caps, missing data) of a stored score. ``pinned`` is the
+    director's override that set the shown key status, if any (key_status, reason, expires_on)."""
+    results, orders_w365, writeoff, previous = results_from_stored(stored)
+    total = formula_kas(results, policy.weights)
+    decision = key_status_decision(
+        kas=total.kas, orders_w365=orders_w365, writeoff_w1095=writeoff, previous=previous, thresholds=policy
+    )
+    document = explanation(
+        results, policy.weights, total, decision, policy_version=policy.version, as_of=as_of, currency=currency
+    )
+    document["key_status"]["pinned"] = dict(pinned) if pinned else None
+    return document

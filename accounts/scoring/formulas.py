@@ -551,6 +551,11 @@ class Policy:
         if not (self.candidate_threshold <= self.retain_threshold <= self.key_threshold <= self.strategic_threshold):
             raise ValueError("thresholds must be ordered: candidate ≤ retain ≤ key ≤ strategic")
 
+    @classmethod
+    def of(cls, policy: object) -> Policy:
+        """The pure policy of anything with ScoringPolicy's fields (a model instance, a form's cleaned data)."""
+        return cls(**{name: getattr(policy, name) for name in cls.__dataclass_fields__})
+
     @property
     def weights(self) -> dict[str, Decimal]:
         return {

@@ -1,0 +1,377 @@
+"""The set-based half of a scoring run (DESIGN §5): a handful of SQL statements over the whole population.
+
+``metrics_gather`` aggregates the orders, invoices, NPS answers and advocacy of every account in one pass each
+into temporary tables; ``scores_compute`` turns them into the five criteria, KAS, completeness and key status
+in one statement (window ``percent_rank`` for size), into the temporary table ``scoring_result``. Nothing here
+loops over accounts in Python.
+
+The arithmetic is the SQL image of ``accounts.scoring.formulas`` — that module is the reference and the tests
+compare the two on generated portfolios. Every division runs at 30 decimal places (``_div``), sub-results are
+never rounded, and each criterion is rounded once to 0.01 half up (``round(numeric, 2)`` rounds half away from
+zero, the same for these non-negative scores). ``percent_rank`` enters through its shortest text form, as the
+Python side takes a float's ``repr``.
+
+The temporary tables are dropped at the end of the transaction that must wrap these calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.backends.utils import CursorWrapper
+
+from accounts.choices import InvoiceStatus, KeyStatus, OrderStatus, ScoringRunStatus, ServiceLevel
+
+TEMP_TABLES = ("scoring_population", "scoring_orders", "scoring_invoices", "scoring_feedback", "scoring_advocacy")
+
+# Explanation inputs are stored under this format tag; explain.explanation_from_stored renders them.
+STORED_FORMAT = "kas-v1/inputs"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The policy values the SQL needs (a ScoringPolicy or formulas.Policy fits)."""
+
+    weight_c1: Decimal
+    weight_c2: Decimal
+    weight_c3: Decimal
+    weight_c4: Decimal
+    weight_c5: Decimal
+    key_threshold: Decimal
+    retain_threshold: Decimal
+    strategic_threshold: Decimal
+    candidate_threshold: Decimal
+    min_orders_w365: int
+
+    @classmethod
+    def of(cls, policy: object) -> Thresholds:
+        return cls(**{name: getattr(policy, name) for name in cls.__dataclass_fields__})
+
+
+def month_starts(as_of: date) -> list[date]:
+    """First days of the month of T and of the 12 months before it, newest first: M_i = [starts[i], starts[i-1])."""
+    year, month = as_of.year, as_of.month
+    starts = []
+    for _ in range(13):
+        starts.append(date(year, month, 1))
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+    return starts
+
+
+def _div(numerator: str, denominator: str) -> str:
+    """A division carried to 30 decimal places (PostgreSQL keeps the larger operand scale)."""
+    return f"(round(({numerator})::numeric, 20) / ({denominator}))"
+
+
+def _clamp(x: str) -> str:
+    return f"least(1, greatest(0, {x}))"
+
+
+def _params(as_of: date) -> dict[str, object]:
+    starts = month_starts(as_of)
+    params: dict[str, object] = {
+        "t": as_of,
+        "t365": as_of - timedelta(days=365),
+        "t730": as_of - timedelta(days=730),
+        "t1095": as_of - timedelta(days=1095),
+        "tz": settings.TIME_ZONE,
+        "cancelled": OrderStatus.CANCELLED.value,
+        "premium": ServiceLevel.PREMIUM.value,
+        "enhanced": ServiceLevel.ENHANCED.value,
+        "inv_cancelled": InvoiceStatus.CANCELLED.value,
+        "written_off": InvoiceStatus.WRITTEN_OFF.value,
+    }
+    for i, start in enumerate(starts):
+        params[f"b{i}"] = start
+    return params
+
+
+def metrics_gather(cursor: CursorWrapper, *, as_of: date) -> dict[str, int]:
+    """Fill the temporary input tables for a run as of ``as_of``; returns their row counts."""
+    params = _params(as_of)
+    cursor.execute("SET LOCAL extra_float_digits = 1")  # shortest exact text for percent_rank's double
+    for table in TEMP_TABLES:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    # Active accounts that existed at T: created by then, or with an order dated by then (imported history).
+    cursor.execute(
+        """
+        CREATE TEMP TABLE scoring_population ON COMMIT DROP AS
+        SELECT a.id AS account_id, a.kind, a.annual_potential, a.key_status AS shown_key_status
+          FROM accounts_account a
+         WHERE a.is_active
+           AND ((a.created_at AT TIME ZONE %(tz)s)::date <= %(t)s
+                OR EXISTS (SELECT 1 FROM accounts_order o WHERE o.account_id = a.id AND o.order_date <= %(t)s))
+        """,
+        params,
+    )
+    months = ",\n".join(
+        f"coalesce(sum(o.net_amount) FILTER (WHERE o.order_date >= %(b{13 - j})s AND o.order_date < %(b{12 - j})s),"
+        f" 0) AS m{j}"
+        for j in range(1, 13)
+    )
+    cursor.execute(  # the f-string only splices column expressions made from constants above
+        f"""
+        CREATE TEMP TABLE scoring_orders ON COMMIT DROP AS
+        SELECT o.account_id,
+               {months},
+               coalesce(sum(o.net_amount) FILTER (WHERE o.order_date > %(t365)s), 0) AS r12,
+               coalesce(sum(o.net_amount) FILTER (WHERE o.order_date > %(t730)s AND o.order_date <= %(t365)s), 0)
+                   AS r12p,
+               coalesce(sum(o.net_amount) FILTER (WHERE o.order_date > %(t365)s AND o.service_level = %(premium)s),
+                        0) AS premium,
+               coalesce(sum(o.net_amount) FILTER (WHERE o.order_date > %(t365)s AND o.service_level = %(enhanced)s),
+                        0) AS enhanced,
+               coalesce(sum(o.net_amount * o.discount_pct) FILTER (WHERE o.order_date > %(t365)s), 0)
+                   AS discount_sum,
+               count(*) FILTER (WHERE o.order_date > %(t365)s) AS orders_w365,
+               min(o.order_date) AS first_order
+          FROM accounts_order o
+         WHERE o.order_date <= %(t)s AND o.status <> %(cancelled)s
+         GROUP BY o.account_id
+        """,  # noqa: S608
+        params,
+    )
+    # C2: D = not cancelled, due in W(365); late = min(paid, T) − due (T when unpaid at T), 120 when written off.
+    cursor.execute(
+        """
+        CREATE TEMP TABLE scoring_invoices ON COMMIT DROP AS
+        SELECT i.account_id,
+               count(*) FILTER (WHERE i.due_date > %(t365)s AND i.due_date <= %(t)s) AS due_count,
+               coalesce(sum(i.amount) FILTER (WHERE i.due_date > %(t365)s AND i.due_date <= %(t)s), 0) AS due_amount,
+               coalesce(sum(i.amount * CASE
+                        WHEN i.status = %(written_off)s THEN 120
+                        ELSE greatest(0, CASE WHEN i.paid_date <= %(t)s THEN i.paid_date ELSE %(t)s::date END
+                                         - i.due_date)
+                        END) FILTER (WHERE i.due_date > %(t365)s AND i.due_date <= %(t)s), 0) AS late_amount_days,
+               coalesce(sum(i.amount) FILTER (
+                   WHERE i.status <> %(written_off)s AND (i.paid_date IS NULL OR i.paid_date > %(t)s)
+                     AND i.due_date < %(t)s), 0) AS overdue_unpaid,
+               coalesce(bool_or(i.status = %(written_off)s AND i.due_date > %(t1095)s AND i.due_date <= %(t)s), false)
+                   AS writeoff_w1095
+          FROM accounts_invoice i
+         WHERE i.issue_date <= %(t)s AND i.status <> %(inv_cancelled)s
+         GROUP BY i.account_id
+        """,
+        params,
+    )
+    # NPS: the latest answer per contact in W(365) (ties broken by id), answers without a contact one by one.
+    cursor.execute(
+        """
+        CREATE TEMP TABLE scoring_feedback ON COMMIT DROP AS
+        SELECT account_id, sum(score) AS nps_sum, count(*) AS nps_count
+          FROM (
+               (SELECT DISTINCT ON (f.account_id, f.contact_id) f.account_id, f.score
+                  FROM relationships_feedback f
+                 WHERE f.contact_id IS NOT NULL AND f.responded_on > %(t365)s AND f.responded_on <= %(t)s
+                 ORDER BY f.account_id, f.contact_id, f.responded_on DESC, f.id DESC)
+                UNION ALL
+                SELECT f.account_id, f.score
+                  FROM relationships_feedback f
+                 WHERE f.contact_id IS NULL AND f.responded_on > %(t365)s AND f.responded_on <= %(t)s
+               ) latest
+         GROUP BY account_id
+        """,
+        params,
+    )
+    cursor.execute(
+        """
+        CREATE TEMP TABLE scoring_advocacy ON COMMIT DROP AS
+        SELECT e.account_id, count(*) AS verified_w730
+          FROM relationships_advocacyevent e
+         WHERE e.verified AND e.occurred_on > %(t730)s AND e.occurred_on <= %(t)s
+         GROUP BY e.account_id
+        """,
+        params,
+    )
+    counts = {}
+    for table in TEMP_TABLES:
+        cursor.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (account_id)")
+        cursor.execute(f"ANALYZE {table}")
+        cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 (our constant names)
+        counts[table] = cursor.fetchone()[0]
+    return counts
+
+
+def previous_run_id(cursor: CursorWrapper, *, as_of: date, exclude_run_id: int | None = None) -> int | None:
+    """The run whose computed status the hysteresis reads: the latest finished run with an earlier as_of. Runs
+    for the same day are not "before", so scoring a day twice gives the same answer twice."""
+    cursor.execute(
+        """
+        SELECT id FROM accounts_scoringrun
+         WHERE status = %s AND as_of < %s AND id IS DISTINCT FROM %s
+         ORDER BY as_of DESC, finished_at DESC, id DESC
+         LIMIT 1
+        """,
+        [ScoringRunStatus.DONE.value, as_of, exclude_run_id],
+    )
+    row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def _score_sql() -> str:
+    total = " + ".join(f"m{j}" for j in range(1, 13))
+    active = " + ".join(f"(m{j} > 0)::int" for j in range(1, 13))
+    squares = " + ".join(f"m{j} * m{j}" for j in range(1, 13))
+    months_json = ", ".join(f"m{j}::text" for j in range(1, 13))
+    key_statuses = f"'{KeyStatus.KEY.value}', '{KeyStatus.STRATEGIC.value}'"
+    # Every splice below is a constant or an expression built from constants; values travel as parameters.
+    return f"""
+    CREATE TEMP TABLE scoring_result ON COMMIT DROP AS
+    WITH inputs AS (
+        SELECT p.account_id, p.kind, p.annual_potential, p.shown_key_status,
+               {", ".join(f"coalesce(o.m{j}, 0) AS m{j}" for j in range(1, 13))},
+               coalesce(o.r12, 0) AS r12, coalesce(o.r12p, 0) AS r12p,
+               coalesce(o.premium, 0) AS premium, coalesce(o.enhanced, 0) AS enhanced,
+               coalesce(o.discount_sum, 0) AS discount_sum,
+               coalesce(o.orders_w365, 0) AS orders_w365,
+               %(t)s::date - o.first_order AS days_since_first_order,
+               coalesce(i.due_count, 0) AS due_count, coalesce(i.due_amount, 0) AS due_amount,
+               coalesce(i.late_amount_days, 0) AS late_amount_days,
+               coalesce(i.overdue_unpaid, 0) AS overdue_unpaid,
+               coalesce(i.writeoff_w1095, false) AS writeoff_w1095,
+               f.nps_sum, coalesce(f.nps_count, 0) AS nps_count,
+               coalesce(a.verified_w730, 0) AS verified_w730,
+               (percent_rank() OVER (PARTITION BY p.kind ORDER BY coalesce(o.r12, 0)))::text::numeric AS size_rank,
+               prev.computed_key_status AS previous_key_status, prev.kas AS previous_kas,
+               ov.key_status AS pinned_key_status, ov.id AS override_id
+          FROM scoring_population p
+          LEFT JOIN scoring_orders o USING (account_id)
+          LEFT JOIN scoring_invoices i USING (account_id)
+          LEFT JOIN scoring_feedback f USING (account_id)
+          LEFT JOIN scoring_advocacy a USING (account_id)
+          LEFT JOIN accounts_accountscore prev ON prev.account_id = p.account_id AND prev.run_id = %(previous_run)s
+          LEFT JOIN LATERAL (
+                SELECT o2.id, o2.key_status FROM accounts_keystatusoverride o2
+                 WHERE o2.account_id = p.account_id AND o2.revoked_at IS NULL AND o2.expires_on >= %(t)s
+                   AND (o2.created_at AT TIME ZONE %(tz)s)::date <= %(t)s
+                 ORDER BY o2.created_at DESC, o2.id DESC LIMIT 1
+          ) ov ON true
+    ),
+    c1_parts AS MATERIALIZED (
+        SELECT inputs.*, {total} AS m_total, {squares} AS m_squares, {active} AS active_months
+          FROM inputs
+    ),
+    parts AS MATERIALIZED (
+        SELECT c1_parts.*,
+               -- cv = pstdev/mean = sqrt(12·Σv² − (Σv)²)/Σv: one exact radicand instead of twelve deviations
+               CASE WHEN m_total > 0
+                    THEN {_div("sqrt(round((12 * m_squares - m_total * m_total)::numeric, 20))", "m_total")} END AS cv,
+               CASE WHEN due_amount > 0 THEN {_div("late_amount_days", "due_amount")} END AS add_days,
+               CASE WHEN due_amount > 0 THEN least(1, {_div("overdue_unpaid", "due_amount")}) END AS overdue_ratio,
+               100 * size_rank AS size,
+               CASE WHEN r12p = 0 THEN CASE WHEN r12 > 0 THEN 100 ELSE 0 END
+                    ELSE 100 * {_clamp(f"({_div('r12 - r12p', 'r12p')} + 0.2) / 0.4")} END AS growth,
+               CASE WHEN annual_potential > 0 THEN 100 * {_clamp(_div("annual_potential - r12", "annual_potential"))}
+                    END AS headroom,
+               100 * least(1, {_div("days_since_first_order", "365")} / 5) AS tenure,
+               100 * least(1, {_div("orders_w365", "12")}) AS repeat,
+               CASE WHEN nps_count > 0 THEN 100 * {_clamp(f"({_div('nps_sum', 'nps_count')} - 6) / 4")} END AS nps,
+               CASE WHEN verified_w730 = 0 THEN 0 WHEN verified_w730 = 1 THEN 60 ELSE 100 END AS advocacy,
+               CASE WHEN r12 > 0 THEN {_div("premium + 0.5 * enhanced", "r12")} END AS service_share,
+               CASE WHEN r12 > 0 THEN {_div("discount_sum", "r12")} END AS mean_discount
+          FROM c1_parts
+    ),
+    criteria AS (
+        SELECT parts.*,
+               CASE WHEN m_total = 0 THEN 0::numeric
+                    ELSE round(0.5 * {_div("100 * active_months", "12")} + 0.5 * 100 * {_clamp("1 - cv / 1.5")}, 2)
+                    END AS c1,
+               CASE WHEN due_count = 0 OR due_amount <= 0 THEN NULL
+                    ELSE round(least(CASE WHEN writeoff_w1095 THEN 20 ELSE 100 END,
+                                     100 * {_clamp("1 - add_days / 60")} * (1 - overdue_ratio)), 2)
+                    END AS c2,
+               round(CASE WHEN headroom IS NULL THEN (0.5 * size + 0.3 * growth) / 0.8
+                          ELSE 0.5 * size + 0.3 * growth + 0.2 * headroom END, 2) AS c3,
+               CASE WHEN days_since_first_order IS NULL THEN 0::numeric
+                    WHEN nps IS NULL THEN round((0.30 * tenure + 0.30 * repeat + 0.15 * advocacy) / 0.75, 2)
+                    ELSE round(0.30 * tenure + 0.30 * repeat + 0.25 * nps + 0.15 * advocacy, 2)
+                    END AS c4,
+               CASE WHEN r12 > 0
+                    THEN round(0.6 * 100 * least(1, service_share / 0.5)
+                               + 0.4 * 100 * {_clamp("1 - mean_discount / 20")}, 2)
+                    END AS c5
+          FROM parts
+    ),
+    scored AS (
+        SELECT criteria.*,
+               round(%(w1)s * coalesce(c1, 0) + %(w2)s * coalesce(c2, 0) + %(w3)s * coalesce(c3, 0)
+                     + %(w4)s * coalesce(c4, 0) + %(w5)s * coalesce(c5, 0), 2) AS kas,
+               (CASE WHEN c1 IS NULL THEN 0 ELSE %(w1)s END + CASE WHEN c2 IS NULL THEN 0 ELSE %(w2)s END
+                + CASE WHEN c3 IS NULL THEN 0 ELSE %(w3)s END + CASE WHEN c4 IS NULL THEN 0 ELSE %(w4)s END
+                + CASE WHEN c5 IS NULL THEN 0 ELSE %(w5)s END) AS completeness
+          FROM criteria
+    ),
+    decided AS (
+        SELECT scored.*,
+               CASE WHEN (kas >= %(key_t)s AND orders_w365 >= %(min_orders)s AND NOT writeoff_w1095)
+                      OR (previous_key_status IN ({key_statuses}) AND kas >= %(retain_t)s AND NOT writeoff_w1095)
+                    THEN CASE WHEN kas >= %(strategic_t)s THEN '{KeyStatus.STRATEGIC.value}'
+                              ELSE '{KeyStatus.KEY.value}' END
+                    WHEN kas >= %(candidate_t)s THEN '{KeyStatus.CANDIDATE.value}'
+                    ELSE '{KeyStatus.STANDARD.value}'
+               END AS computed_key_status
+          FROM scored
+    )
+    SELECT account_id, shown_key_status, c1, c2, c3, c4, c5, kas, completeness, computed_key_status,
+           coalesce(pinned_key_status, computed_key_status) AS key_status,
+           coalesce(previous_key_status, '') AS previous_key_status, previous_kas,
+           orders_w365, writeoff_w1095, override_id,
+           jsonb_build_object(
+               'format', '{STORED_FORMAT}',
+               'monthly_revenue', jsonb_build_array({months_json}),
+               'invoices_due_w365', due_count,
+               'amount_due_w365', due_amount::text,
+               'late_amount_days', late_amount_days::text,
+               'overdue_unpaid', overdue_unpaid::text,
+               'writeoff_w1095', writeoff_w1095,
+               'revenue_w365', r12::text,
+               'revenue_previous_w365', r12p::text,
+               'size_percent_rank', size_rank::text,
+               'annual_potential', annual_potential::text,
+               'days_since_first_order', days_since_first_order,
+               'orders_w365', orders_w365,
+               'nps_sum', nps_sum,
+               'nps_count', nps_count,
+               'verified_advocacy_w730', verified_w730,
+               'premium_revenue_w365', premium::text,
+               'enhanced_revenue_w365', enhanced::text,
+               'discount_weighted_sum', discount_sum::text,
+               'previous_key_status', previous_key_status,
+               'override_id', override_id
+           ) AS explanation
+      FROM decided
+    """  # noqa: S608
+
+
+SCORE_SQL = _score_sql()
+
+
+def scores_compute(cursor: CursorWrapper, *, as_of: date, policy: Thresholds, previous_run: int | None) -> int:
+    """Compute every account's criteria, KAS and key status into ``scoring_result``; returns its row count.
+    ``metrics_gather`` must have run in the same transaction."""
+    cursor.execute("DROP TABLE IF EXISTS scoring_result")
+    cursor.execute(
+        SCORE_SQL,
+        {
+            "t": as_of,
+            "tz": settings.TIME_ZONE,
+            "previous_run": previous_run,
+            "w1": policy.weight_c1,
+            "w2": policy.weight_c2,
+            "w3": policy.weight_c3,
+            "w4": policy.weight_c4,
+            "w5": policy.weight_c5,
+            "key_t": policy.key_threshold,
+            "retain_t": policy.retain_threshold,
+            "strategic_t": policy.strategic_threshold,
+            "candidate_t": policy.candidate_threshold,
+            "min_orders": policy.min_orders_w365,
+        },
+    )
+    cursor.execute("SELECT count(*) FROM scoring_result")
+    return int(cursor.fetchone()[0])

@@ -1,0 +1,233 @@
+"""Scoring runs (DESIGN §5): request one, execute it as a pipeline of set-based steps, all or nothing.
+
+A run is created ``queued`` (``scoring_run_request`` enqueues it in Celery once the transaction commits),
+claimed and marked ``running`` in its own short transaction, then executed in one transaction that holds a
+PostgreSQL advisory lock, so two runs never overlap: the second waits (up to ``KAM_SCORING_LOCK_WAIT_SECONDS``)
+and fails with a clear error if the first takes longer. Any error rolls the whole run back and marks it
+``failed`` with the message.
+
+The steps are a list (``SCORING_RUN_STEPS``): each takes the run context and returns the tallies it wants kept.
+The ladder evaluation (issue 5) is the step that goes in front of scoring, as of the same date.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
+from django.utils import timezone
+
+from accounts.choices import KeyStatus, ScoringRunStatus
+from accounts.models import ScoringPolicy, ScoringRun
+from accounts.scoring import metrics
+
+logger = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock key: "KAM" + 1, one per kind of periodic work.
+SCORING_LOCK_KEY = 0x4B414D01
+EARLIEST_AS_OF = date(1970, 1, 1)
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunContext:
+    """What the steps share: the run, its cursor (inside the run's transaction) and the tallies so far."""
+
+    run: ScoringRun
+    cursor: CursorWrapper
+    counts: dict[str, Any] = field(default_factory=dict)
+
+
+Step = tuple[str, Callable[[RunContext], None]]
+
+
+class ScoringRunBusy(Exception):
+    """Another run held the scoring lock for longer than we were willing to wait."""
+
+
+def policy_active() -> ScoringPolicy:
+    """The active scoring policy; a migration creates kas-v1 active, so a missing one is a broken install."""
+    policy = ScoringPolicy.objects.filter(is_active=True).first()
+    if policy is None:
+        raise ValidationError({"policy": ["No scoring policy is active; a director must activate one."]})
+    return policy
+
+
+def as_of_validate(as_of: date | None) -> date:
+    """T defaults to today; a future T would score records that do not exist yet, so it is refused."""
+    today = timezone.localdate()
+    if as_of is None:
+        return today
+    if as_of > today:
+        raise ValidationError({"as_of": [f"as_of cannot be in the future (today is {today.isoformat()})."]})
+    if as_of < EARLIEST_AS_OF:
+        raise ValidationError({"as_of": [f"as_of cannot be before {EARLIEST_AS_OF.isoformat()}."]})
+    return as_of
+
+
+def _run_create(*, as_of: date | None, requested_by: Any | None) -> ScoringRun:
+    return ScoringRun.objects.create(
+        policy=policy_active(),
+        as_of=as_of_validate(as_of),
+        status=ScoringRunStatus.QUEUED,
+        requested_by=requested_by if requested_by is not None and requested_by.is_authenticated else None,
+    )
+
+
+def scoring_run_request(*, as_of: date | None = None, requested_by: Any | None = None) -> ScoringRun:
+    """Queue a scoring run as of ``as_of`` (default today) with the active policy; Celery executes it after
+    this transaction commits."""
+    from accounts.tasks import scoring_run_execute_task
+
+    with transaction.atomic():
+        run = _run_create(as_of=as_of, requested_by=requested_by)
+        transaction.on_commit(lambda: scoring_run_execute_task.delay(run.pk))
+    return run
+
+
+def scoring_run_perform(
+    *, as_of: date | None = None, requested_by: Any | None = None, progress: Progress | None = None
+) -> ScoringRun:
+    """Create and execute a run here and now (``manage.py rescore``, the benchmark, tests)."""
+    run = _run_create(as_of=as_of, requested_by=requested_by)
+    return scoring_run_execute(run_id=run.pk, progress=progress)
+
+
+def scoring_run_execute(*, run_id: int, progress: Progress | None = None) -> ScoringRun:
+    """Claim a queued run and execute it. A run that is no longer queued (a redelivered task) is left alone."""
+    claimed = ScoringRun.objects.filter(pk=run_id, status=ScoringRunStatus.QUEUED).update(
+        status=ScoringRunStatus.RUNNING, started_at=timezone.now()
+    )
+    run = ScoringRun.objects.select_related("policy").get(pk=run_id)
+    if not claimed:
+        logger.info("scoring run %s is %s, not queued: nothing to do", run_id, run.status)
+        return run
+    say = progress or (lambda message: None)
+    timings: dict[str, int] = {}
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            context = RunContext(run=run, cursor=cursor)
+            _lock(cursor)
+            for name, step in SCORING_RUN_STEPS:
+                say(f"{name}…")
+                started = time.perf_counter()
+                step(context)
+                timings[name] = round((time.perf_counter() - started) * 1000)
+                say(f"{name}: {timings[name]} ms")
+            run.status = ScoringRunStatus.DONE
+            run.finished_at = timezone.now()
+            run.counts = context.counts
+            run.timings = timings
+            run.save(update_fields=["status", "finished_at", "counts", "timings", "accounts_scored", "status_changes"])
+    except Exception as exc:
+        logger.exception("scoring run %s failed", run_id)
+        ScoringRun.objects.filter(pk=run_id).update(
+            status=ScoringRunStatus.FAILED, finished_at=timezone.now(), error=_error_text(exc), timings=timings
+        )
+        run.refresh_from_db()
+    return run
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ScoringRunBusy):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def _lock(cursor: CursorWrapper) -> None:
+    wait = int(getattr(settings, "KAM_SCORING_LOCK_WAIT_SECONDS", 600))
+    cursor.execute("SET LOCAL lock_timeout = %s", [f"{wait}s"])
+    try:
+        with transaction.atomic():  # a savepoint, so a timeout leaves the outer transaction usable
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SCORING_LOCK_KEY])
+    except Exception as exc:
+        if getattr(getattr(exc, "__cause__", None), "sqlstate", None) == "55P03":  # lock_not_available
+            raise ScoringRunBusy(f"Another scoring run was still running after {wait} s; try again later.") from exc
+        raise
+    cursor.execute("SET LOCAL lock_timeout = 0")
+
+
+# --- steps -----------------------------------------------------------------------------------------------------
+
+
+def step_gather(context: RunContext) -> None:
+    """Aggregate orders, invoices, NPS answers and advocacy for the whole population (one pass each)."""
+    context.counts["inputs"] = metrics.metrics_gather(context.cursor, as_of=context.run.as_of)
+
+
+def step_score(context: RunContext) -> None:
+    """Five criteria, KAS and key status for every account in one statement, then one bulk write."""
+    run, cursor = context.run, context.cursor
+    previous = metrics.previous_run_id(cursor, as_of=run.as_of, exclude_run_id=run.pk)
+    scored = metrics.scores_compute(
+        cursor, as_of=run.as_of, policy=metrics.Thresholds.of(run.policy), previous_run=previous
+    )
+    cursor.execute(
+        """
+        INSERT INTO accounts_accountscore
+               (run_id, account_id, c1, c2, c3, c4, c5, kas, completeness, computed_key_status, key_status,
+                previous_key_status, orders_w365, writeoff_w1095, explanation)
+        SELECT %s, account_id, c1, c2, c3, c4, c5, kas, completeness, computed_key_status, key_status,
+               previous_key_status, orders_w365, writeoff_w1095, explanation
+          FROM scoring_result
+         ORDER BY account_id
+        """,
+        [run.pk],
+    )
+    cursor.execute(
+        """
+        SELECT key_status, count(*), count(*) FILTER (WHERE override_id IS NOT NULL),
+               count(*) FILTER (WHERE key_status <> shown_key_status)
+          FROM scoring_result GROUP BY key_status
+        """
+    )
+    per_status = dict.fromkeys(KeyStatus.values, 0)
+    overridden = changed = 0
+    for code, count, pinned, differs in cursor.fetchall():
+        per_status[code] = count
+        overridden += pinned
+        changed += differs
+    cursor.execute(
+        "SELECT count(*) FILTER (WHERE c1 IS NULL), count(*) FILTER (WHERE c2 IS NULL),"
+        " count(*) FILTER (WHERE c3 IS NULL), count(*) FILTER (WHERE c4 IS NULL),"
+        " count(*) FILTER (WHERE c5 IS NULL) FROM scoring_result"
+    )
+    nulls = dict(zip(("c1", "c2", "c3", "c4", "c5"), cursor.fetchone(), strict=True))
+    run.accounts_scored = scored
+    context.counts.update(
+        {"key_status": per_status, "overridden": overridden, "null_criteria": nulls, "previous_run": previous}
+    )
+    # Accounts show the latest as_of: a back-dated run is kept for history but leaves them as they are.
+    cursor.execute(
+        "SELECT EXISTS (SELECT 1 FROM accounts_scoringrun WHERE status = %s AND as_of > %s AND id <> %s)",
+        [ScoringRunStatus.DONE.value, run.as_of, run.pk],
+    )
+    if cursor.fetchone()[0]:
+        context.counts["accounts_updated"] = False
+        run.status_changes = 0
+        return
+    cursor.execute(
+        """
+        UPDATE accounts_account a
+           SET kas = r.kas, kas_previous = r.previous_kas, key_status = r.key_status, last_scored_at = now()
+          FROM scoring_result r
+         WHERE a.id = r.account_id
+        """
+    )
+    context.counts["accounts_updated"] = True
+    run.status_changes = changed
+
+
+SCORING_RUN_STEPS: list[Step] = [
+    ("gather inputs", step_gather),
+    ("score accounts", step_score),
+]

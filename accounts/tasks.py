@@ -1,0 +1,22 @@
+"""Celery tasks of the accounts app: thin wrappers over accounts.scoring.runs."""
+
+from celery import shared_task
+
+# A run over 100,000 accounts takes seconds; the limits leave room for a lock wait behind another run.
+LIMITS = {"acks_late": True, "soft_time_limit": 25 * 60, "time_limit": 30 * 60}
+
+
+@shared_task(name="accounts.scoring_run_execute", **LIMITS)
+def scoring_run_execute_task(run_id: int) -> str:
+    """Execute a queued scoring run (enqueued by scoring_run_request after its transaction commits)."""
+    from accounts.scoring.runs import scoring_run_execute
+
+    return scoring_run_execute(run_id=run_id).status
+
+
+@shared_task(name="accounts.scoring_run_nightly", **LIMITS)
+def scoring_run_nightly_task() -> str:
+    """The nightly beat entry: score every active account as of today."""
+    from accounts.scoring.runs import scoring_run_perform
+
+    return scoring_run_perform().status
