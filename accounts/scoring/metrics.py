@@ -25,7 +25,14 @@ from django.db.backends.utils import CursorWrapper
 
 from accounts.choices import InvoiceStatus, KeyStatus, OrderStatus, ScoringRunStatus, ServiceLevel
 
-TEMP_TABLES = ("scoring_population", "scoring_orders", "scoring_invoices", "scoring_feedback", "scoring_advocacy")
+TEMP_TABLES = (
+    "scoring_population",
+    "scoring_orders",
+    "scoring_invoices",
+    "scoring_feedback",
+    "scoring_advocacy",
+    "scoring_size",
+)
 
 # Explanation inputs are stored under this format tag; explain.explanation_from_stored renders them.
 STORED_FORMAT = "kas-v1/inputs"
@@ -95,6 +102,7 @@ def metrics_gather(cursor: CursorWrapper, *, as_of: date) -> dict[str, int]:
     """Fill the temporary input tables for a run as of ``as_of``; returns their row counts."""
     params = _params(as_of)
     cursor.execute("SET LOCAL extra_float_digits = 1")  # shortest exact text for percent_rank's double
+    cursor.execute("SET LOCAL work_mem = %s", [settings.KAM_SCORING_WORK_MEM])
     for table in TEMP_TABLES:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
     # Active accounts that existed at T: created by then, or with an order dated by then (imported history).
@@ -189,9 +197,19 @@ def metrics_gather(cursor: CursorWrapper, *, as_of: date) -> dict[str, int]:
         params,
     )
     counts = {}
+    # C3 size: percent_rank of R12 among the population of the same kind, sorted over narrow rows.
+    cursor.execute(
+        """
+        CREATE TEMP TABLE scoring_size ON COMMIT DROP AS
+        SELECT p.account_id,
+               (percent_rank() OVER (PARTITION BY p.kind ORDER BY coalesce(o.r12, 0)))::text::numeric AS size_rank
+          FROM scoring_population p LEFT JOIN scoring_orders o USING (account_id)
+        """
+    )
+    # The planner only needs row counts to pick hash joins; a temp table has no statistics until ANALYZE, and
+    # the population is the one whose size matters.
+    cursor.execute("ANALYZE scoring_population")
     for table in TEMP_TABLES:
-        cursor.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (account_id)")
-        cursor.execute(f"ANALYZE {table}")
         cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 (our constant names)
         counts[table] = cursor.fetchone()[0]
     return counts
@@ -213,15 +231,17 @@ def previous_run_id(cursor: CursorWrapper, *, as_of: date, exclude_run_id: int |
     return None if row is None else row[0]
 
 
-def _score_sql() -> str:
+def _score_sql() -> tuple[str, str, str]:
     total = " + ".join(f"m{j}" for j in range(1, 13))
     active = " + ".join(f"(m{j} > 0)::int" for j in range(1, 13))
     squares = " + ".join(f"m{j} * m{j}" for j in range(1, 13))
     months_json = ", ".join(f"m{j}::text" for j in range(1, 13))
     key_statuses = f"'{KeyStatus.KEY.value}', '{KeyStatus.STRATEGIC.value}'"
     # Every splice below is a constant or an expression built from constants; values travel as parameters.
-    return f"""
-    CREATE TEMP TABLE scoring_result ON COMMIT DROP AS
+    # Three statements, each into a temporary table: wide intermediate rows are written once instead of being
+    # recomputed per reference (inlined CTEs) or spilled (materialised CTEs).
+    inputs_sql = f"""
+    CREATE TEMP TABLE scoring_inputs ON COMMIT DROP AS
     WITH inputs AS (
         SELECT p.account_id, p.kind, p.annual_potential, p.shown_key_status,
                {", ".join(f"coalesce(o.m{j}, 0) AS m{j}" for j in range(1, 13))},
@@ -236,7 +256,7 @@ def _score_sql() -> str:
                coalesce(i.writeoff_w1095, false) AS writeoff_w1095,
                f.nps_sum, coalesce(f.nps_count, 0) AS nps_count,
                coalesce(a.verified_w730, 0) AS verified_w730,
-               (percent_rank() OVER (PARTITION BY p.kind ORDER BY coalesce(o.r12, 0)))::text::numeric AS size_rank,
+               z.size_rank,
                prev.computed_key_status AS previous_key_status, prev.kas AS previous_kas,
                ov.key_status AS pinned_key_status, ov.id AS override_id
           FROM scoring_population p
@@ -244,6 +264,7 @@ def _score_sql() -> str:
           LEFT JOIN scoring_invoices i USING (account_id)
           LEFT JOIN scoring_feedback f USING (account_id)
           LEFT JOIN scoring_advocacy a USING (account_id)
+          JOIN scoring_size z USING (account_id)
           LEFT JOIN accounts_accountscore prev ON prev.account_id = p.account_id AND prev.run_id = %(previous_run)s
           LEFT JOIN LATERAL (
                 SELECT o2.id, o2.key_status FROM accounts_keystatusoverride o2
@@ -251,76 +272,8 @@ def _score_sql() -> str:
                    AND (o2.created_at AT TIME ZONE %(tz)s)::date <= %(t)s
                  ORDER BY o2.created_at DESC, o2.id DESC LIMIT 1
           ) ov ON true
-    ),
-    c1_parts AS MATERIALIZED (
-        SELECT inputs.*, {total} AS m_total, {squares} AS m_squares, {active} AS active_months
-          FROM inputs
-    ),
-    parts AS MATERIALIZED (
-        SELECT c1_parts.*,
-               -- cv = pstdev/mean = sqrt(12·Σv² − (Σv)²)/Σv: one exact radicand instead of twelve deviations
-               CASE WHEN m_total > 0
-                    THEN {_div("sqrt(round((12 * m_squares - m_total * m_total)::numeric, 20))", "m_total")} END AS cv,
-               CASE WHEN due_amount > 0 THEN {_div("late_amount_days", "due_amount")} END AS add_days,
-               CASE WHEN due_amount > 0 THEN least(1, {_div("overdue_unpaid", "due_amount")}) END AS overdue_ratio,
-               100 * size_rank AS size,
-               CASE WHEN r12p = 0 THEN CASE WHEN r12 > 0 THEN 100 ELSE 0 END
-                    ELSE 100 * {_clamp(f"({_div('r12 - r12p', 'r12p')} + 0.2) / 0.4")} END AS growth,
-               CASE WHEN annual_potential > 0 THEN 100 * {_clamp(_div("annual_potential - r12", "annual_potential"))}
-                    END AS headroom,
-               100 * least(1, {_div("days_since_first_order", "365")} / 5) AS tenure,
-               100 * least(1, {_div("orders_w365", "12")}) AS repeat,
-               CASE WHEN nps_count > 0 THEN 100 * {_clamp(f"({_div('nps_sum', 'nps_count')} - 6) / 4")} END AS nps,
-               CASE WHEN verified_w730 = 0 THEN 0 WHEN verified_w730 = 1 THEN 60 ELSE 100 END AS advocacy,
-               CASE WHEN r12 > 0 THEN {_div("premium + 0.5 * enhanced", "r12")} END AS service_share,
-               CASE WHEN r12 > 0 THEN {_div("discount_sum", "r12")} END AS mean_discount
-          FROM c1_parts
-    ),
-    criteria AS (
-        SELECT parts.*,
-               CASE WHEN m_total = 0 THEN 0::numeric
-                    ELSE round(0.5 * {_div("100 * active_months", "12")} + 0.5 * 100 * {_clamp("1 - cv / 1.5")}, 2)
-                    END AS c1,
-               CASE WHEN due_count = 0 OR due_amount <= 0 THEN NULL
-                    ELSE round(least(CASE WHEN writeoff_w1095 THEN 20 ELSE 100 END,
-                                     100 * {_clamp("1 - add_days / 60")} * (1 - overdue_ratio)), 2)
-                    END AS c2,
-               round(CASE WHEN headroom IS NULL THEN (0.5 * size + 0.3 * growth) / 0.8
-                          ELSE 0.5 * size + 0.3 * growth + 0.2 * headroom END, 2) AS c3,
-               CASE WHEN days_since_first_order IS NULL THEN 0::numeric
-                    WHEN nps IS NULL THEN round((0.30 * tenure + 0.30 * repeat + 0.15 * advocacy) / 0.75, 2)
-                    ELSE round(0.30 * tenure + 0.30 * repeat + 0.25 * nps + 0.15 * advocacy, 2)
-                    END AS c4,
-               CASE WHEN r12 > 0
-                    THEN round(0.6 * 100 * least(1, service_share / 0.5)
-                               + 0.4 * 100 * {_clamp("1 - mean_discount / 20")}, 2)
-                    END AS c5
-          FROM parts
-    ),
-    scored AS (
-        SELECT criteria.*,
-               round(%(w1)s * coalesce(c1, 0) + %(w2)s * coalesce(c2, 0) + %(w3)s * coalesce(c3, 0)
-                     + %(w4)s * coalesce(c4, 0) + %(w5)s * coalesce(c5, 0), 2) AS kas,
-               (CASE WHEN c1 IS NULL THEN 0 ELSE %(w1)s END + CASE WHEN c2 IS NULL THEN 0 ELSE %(w2)s END
-                + CASE WHEN c3 IS NULL THEN 0 ELSE %(w3)s END + CASE WHEN c4 IS NULL THEN 0 ELSE %(w4)s END
-                + CASE WHEN c5 IS NULL THEN 0 ELSE %(w5)s END) AS completeness
-          FROM criteria
-    ),
-    decided AS (
-        SELECT scored.*,
-               CASE WHEN (kas >= %(key_t)s AND orders_w365 >= %(min_orders)s AND NOT writeoff_w1095)
-                      OR (previous_key_status IN ({key_statuses}) AND kas >= %(retain_t)s AND NOT writeoff_w1095)
-                    THEN CASE WHEN kas >= %(strategic_t)s THEN '{KeyStatus.STRATEGIC.value}'
-                              ELSE '{KeyStatus.KEY.value}' END
-                    WHEN kas >= %(candidate_t)s THEN '{KeyStatus.CANDIDATE.value}'
-                    ELSE '{KeyStatus.STANDARD.value}'
-               END AS computed_key_status
-          FROM scored
     )
-    SELECT account_id, shown_key_status, c1, c2, c3, c4, c5, kas, completeness, computed_key_status,
-           coalesce(pinned_key_status, computed_key_status) AS key_status,
-           coalesce(previous_key_status, '') AS previous_key_status, previous_kas,
-           orders_w365, writeoff_w1095, override_id,
+        SELECT inputs.*, {total} AS m_total, {squares} AS m_squares, {active} AS active_months,
            jsonb_build_object(
                'format', '{STORED_FORMAT}',
                'monthly_revenue', jsonb_build_array({months_json}),
@@ -344,34 +297,97 @@ def _score_sql() -> str:
                'previous_key_status', previous_key_status,
                'override_id', override_id
            ) AS explanation
-      FROM decided
+      FROM inputs
     """  # noqa: S608
+    criteria_sql = f"""
+    CREATE TEMP TABLE scoring_criteria ON COMMIT DROP AS
+    SELECT account_id, shown_key_status, orders_w365, writeoff_w1095, previous_key_status, previous_kas,
+           pinned_key_status, override_id, explanation,
+               CASE WHEN m_total = 0 THEN 0::numeric
+                    ELSE round(0.5 * {_div("100 * active_months", "12")} + 0.5 * 100 * {_clamp("1 - cv / 1.5")}, 2)
+                    END AS c1,
+               CASE WHEN due_count = 0 OR due_amount <= 0 THEN NULL
+                    ELSE round(least(CASE WHEN writeoff_w1095 THEN 20 ELSE 100 END,
+                                     100 * {_clamp("1 - add_days / 60")} * (1 - overdue_ratio)), 2)
+                    END AS c2,
+               round(CASE WHEN headroom IS NULL THEN (0.5 * size + 0.3 * growth) / 0.8
+                          ELSE 0.5 * size + 0.3 * growth + 0.2 * headroom END, 2) AS c3,
+               CASE WHEN days_since_first_order IS NULL THEN 0::numeric
+                    WHEN nps IS NULL THEN round((0.30 * tenure + 0.30 * repeat + 0.15 * advocacy) / 0.75, 2)
+                    ELSE round(0.30 * tenure + 0.30 * repeat + 0.25 * nps + 0.15 * advocacy, 2)
+                    END AS c4,
+               CASE WHEN r12 > 0
+                    THEN round(0.6 * 100 * least(1, service_share / 0.5)
+                               + 0.4 * 100 * {_clamp("1 - mean_discount / 20")}, 2)
+                    END AS c5
+      FROM (SELECT scoring_inputs.*,
+               -- cv = pstdev/mean = sqrt(12·Σv² − (Σv)²)/Σv: one exact radicand instead of twelve deviations
+               CASE WHEN m_total > 0
+                    THEN {_div("sqrt(round((12 * m_squares - m_total * m_total)::numeric, 20))", "m_total")} END AS cv,
+               CASE WHEN due_amount > 0 THEN {_div("late_amount_days", "due_amount")} END AS add_days,
+               CASE WHEN due_amount > 0 THEN least(1, {_div("overdue_unpaid", "due_amount")}) END AS overdue_ratio,
+               100 * size_rank AS size,
+               CASE WHEN r12p = 0 THEN CASE WHEN r12 > 0 THEN 100 ELSE 0 END
+                    ELSE 100 * {_clamp(f"({_div('r12 - r12p', 'r12p')} + 0.2) / 0.4")} END AS growth,
+               CASE WHEN annual_potential > 0 THEN 100 * {_clamp(_div("annual_potential - r12", "annual_potential"))}
+                    END AS headroom,
+               100 * least(1, {_div("days_since_first_order", "365")} / 5) AS tenure,
+               100 * least(1, {_div("orders_w365", "12")}) AS repeat,
+               CASE WHEN nps_count > 0 THEN 100 * {_clamp(f"({_div('nps_sum', 'nps_count')} - 6) / 4")} END AS nps,
+               CASE WHEN verified_w730 = 0 THEN 0 WHEN verified_w730 = 1 THEN 60 ELSE 100 END AS advocacy,
+               CASE WHEN r12 > 0 THEN {_div("premium + 0.5 * enhanced", "r12")} END AS service_share,
+               CASE WHEN r12 > 0 THEN {_div("discount_sum", "r12")} END AS mean_discount
+              FROM scoring_inputs) parts
+    """  # noqa: S608
+    result_sql = f"""
+    CREATE TEMP TABLE scoring_result ON COMMIT DROP AS
+    SELECT account_id, shown_key_status, c1, c2, c3, c4, c5, kas, completeness, computed_key_status,
+           coalesce(pinned_key_status, computed_key_status) AS key_status,
+           coalesce(previous_key_status, '') AS previous_key_status, previous_kas,
+           orders_w365, writeoff_w1095, override_id, explanation
+      FROM (SELECT scored.*,
+               CASE WHEN (kas >= %(key_t)s AND orders_w365 >= %(min_orders)s AND NOT writeoff_w1095)
+                      OR (previous_key_status IN ({key_statuses}) AND kas >= %(retain_t)s AND NOT writeoff_w1095)
+                    THEN CASE WHEN kas >= %(strategic_t)s THEN '{KeyStatus.STRATEGIC.value}'
+                              ELSE '{KeyStatus.KEY.value}' END
+                    WHEN kas >= %(candidate_t)s THEN '{KeyStatus.CANDIDATE.value}'
+                    ELSE '{KeyStatus.STANDARD.value}'
+               END AS computed_key_status
+              FROM (SELECT scoring_criteria.*,
+               round(%(w1)s * coalesce(c1, 0) + %(w2)s * coalesce(c2, 0) + %(w3)s * coalesce(c3, 0)
+                     + %(w4)s * coalesce(c4, 0) + %(w5)s * coalesce(c5, 0), 2) AS kas,
+               (CASE WHEN c1 IS NULL THEN 0 ELSE %(w1)s END + CASE WHEN c2 IS NULL THEN 0 ELSE %(w2)s END
+                + CASE WHEN c3 IS NULL THEN 0 ELSE %(w3)s END + CASE WHEN c4 IS NULL THEN 0 ELSE %(w4)s END
+                + CASE WHEN c5 IS NULL THEN 0 ELSE %(w5)s END) AS completeness
+                      FROM scoring_criteria) scored) decided
+    """  # noqa: S608
+    return (inputs_sql, criteria_sql, result_sql)
 
 
-SCORE_SQL = _score_sql()
+SCORE_SQL: tuple[str, str, str] = _score_sql()
 
 
 def scores_compute(cursor: CursorWrapper, *, as_of: date, policy: Thresholds, previous_run: int | None) -> int:
     """Compute every account's criteria, KAS and key status into ``scoring_result``; returns its row count.
     ``metrics_gather`` must have run in the same transaction."""
-    cursor.execute("DROP TABLE IF EXISTS scoring_result")
-    cursor.execute(
-        SCORE_SQL,
-        {
-            "t": as_of,
-            "tz": settings.TIME_ZONE,
-            "previous_run": previous_run,
-            "w1": policy.weight_c1,
-            "w2": policy.weight_c2,
-            "w3": policy.weight_c3,
-            "w4": policy.weight_c4,
-            "w5": policy.weight_c5,
-            "key_t": policy.key_threshold,
-            "retain_t": policy.retain_threshold,
-            "strategic_t": policy.strategic_threshold,
-            "candidate_t": policy.candidate_threshold,
-            "min_orders": policy.min_orders_w365,
-        },
-    )
+    params = {
+        "t": as_of,
+        "tz": settings.TIME_ZONE,
+        "previous_run": previous_run,
+        "w1": policy.weight_c1,
+        "w2": policy.weight_c2,
+        "w3": policy.weight_c3,
+        "w4": policy.weight_c4,
+        "w5": policy.weight_c5,
+        "key_t": policy.key_threshold,
+        "retain_t": policy.retain_threshold,
+        "strategic_t": policy.strategic_threshold,
+        "candidate_t": policy.candidate_threshold,
+        "min_orders": policy.min_orders_w365,
+    }
+    for table in ("scoring_inputs", "scoring_criteria", "scoring_result"):
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    for statement in SCORE_SQL:
+        cursor.execute(statement, params)
     cursor.execute("SELECT count(*) FROM scoring_result")
     return int(cursor.fetchone()[0])

@@ -144,7 +144,7 @@ def _error_text(exc: Exception) -> str:
 
 
 def _lock(cursor: CursorWrapper) -> None:
-    wait = int(getattr(settings, "KAM_SCORING_LOCK_WAIT_SECONDS", 600))
+    wait = settings.KAM_SCORING_LOCK_WAIT_SECONDS
     cursor.execute("SET LOCAL lock_timeout = %s", [f"{wait}s"])
     try:
         with transaction.atomic():  # a savepoint, so a timeout leaves the outer transaction usable
@@ -207,6 +207,9 @@ def step_score(context: RunContext) -> None:
         {"key_status": per_status, "overridden": overridden, "null_criteria": nulls, "previous_run": previous}
     )
     # Accounts show the latest as_of: a back-dated run is kept for history but leaves them as they are.
+    # Only rows whose KAS, trend or status changed are written: every account row update costs nine index
+    # entries, so rewriting unchanged rows would double the run. last_scored_at is thus when the account's shown
+    # score last changed; the run's finished_at says when it was last confirmed.
     cursor.execute(
         "SELECT EXISTS (SELECT 1 FROM accounts_scoringrun WHERE status = %s AND as_of > %s AND id <> %s)",
         [ScoringRunStatus.DONE.value, run.as_of, run.pk],
@@ -221,8 +224,11 @@ def step_score(context: RunContext) -> None:
            SET kas = r.kas, kas_previous = r.previous_kas, key_status = r.key_status, last_scored_at = now()
           FROM scoring_result r
          WHERE a.id = r.account_id
+           AND (a.kas IS DISTINCT FROM r.kas OR a.kas_previous IS DISTINCT FROM r.previous_kas
+                OR a.key_status <> r.key_status)
         """
     )
+    context.counts["accounts_changed"] = cursor.rowcount
     context.counts["accounts_updated"] = True
     run.status_changes = changed
 

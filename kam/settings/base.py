@@ -102,6 +102,10 @@ STORAGES = {
 
 # The one base currency of every money amount (DESIGN §4).
 KAM_CURRENCY = env_str("KAM_CURRENCY", "EUR")
+# Memory PostgreSQL may use per sort or hash in a scoring run before it spills to disk (SET LOCAL work_mem).
+KAM_SCORING_WORK_MEM = env_str("KAM_SCORING_WORK_MEM", "256MB")
+# How long a scoring run waits for another one to finish before it fails.
+KAM_SCORING_LOCK_WAIT_SECONDS = env_int("KAM_SCORING_LOCK_WAIT_SECONDS", 600)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -137,6 +141,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "accounts.choices.OrderStatus",
         "InvoiceStatusEnum": "accounts.choices.InvoiceStatus",
+        "KeyStatusEnum": "accounts.choices.KeyStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
