@@ -38,6 +38,7 @@ class AccountFilterSet(django_filters.FilterSet):
     is_active = StrictBooleanFilter()
     external_id = django_filters.CharFilter()
     kas_min = django_filters.NumberFilter(field_name="kas", lookup_expr="gte", label="KAS at least")
+    kas_max = django_filters.NumberFilter(field_name="kas", lookup_expr="lte", label="KAS at most")
     ordering = NullsLastOrderingFilter(fields=ACCOUNT_ORDERING)
 
     class Meta:

@@ -23,6 +23,16 @@ def can_assign_owner(user: Any) -> bool:
     return is_director(user)
 
 
+def can_request_scoring_run(user: Any) -> bool:
+    """Rescoring the whole population is a director's decision or the ERP sync's (after a bulk load)."""
+    return is_director(user) or is_integration(user)
+
+
+def can_view_scoring_runs(user: Any) -> bool:
+    """Runs span every account, so only those who see every account see them."""
+    return is_director(user) or is_integration(user)
+
+
 def can_edit_account(user: Any, account: Account) -> bool:
     """Directors edit every account, owners their own, integrations the master data; team members read."""
     return is_director(user) or is_integration(user) or (account.owner_id is not None and account.owner_id == user.pk)

@@ -34,11 +34,20 @@ class AccountSerializer(StrictModelSerializer):
             "stage",
             "key_status",
             "kas",
+            "kas_previous",
             "last_scored_at",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["stage", "key_status", "kas", "last_scored_at", "created_at", "updated_at"]
+        read_only_fields = [
+            "stage",
+            "key_status",
+            "kas",
+            "kas_previous",
+            "last_scored_at",
+            "created_at",
+            "updated_at",
+        ]
         # Uniqueness is checked by the service's full_clean(); DRF's own validator would not know the
         # partial condition (external_id unique *when set*).
         validators: list = []

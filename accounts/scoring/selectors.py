@@ -13,6 +13,7 @@ from accounts.models import Account, AccountScore, KeyStatusOverride, ScoringRun
 from accounts.scoring.explain import explanation_from_stored
 from accounts.scoring.formulas import Policy
 from accounts.scoring.metrics import STORED_FORMAT
+from kam.roles import sees_all_accounts
 
 
 def account_scores(*, account: Account) -> QuerySet[AccountScore]:
@@ -56,3 +57,10 @@ def score_explanation(*, score: AccountScore) -> dict[str, Any]:
 def scoring_runs() -> QuerySet[ScoringRun]:
     """All runs, newest first, with their policy and requester."""
     return ScoringRun.objects.select_related("policy", "requested_by").order_by("-created_at", "-pk")
+
+
+def scoring_runs_visible_to(user: Any) -> QuerySet[ScoringRun]:
+    """Runs span the whole population: directors and integrations see them all, anyone else none."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active or not sees_all_accounts(user):
+        return ScoringRun.objects.none()
+    return scoring_runs()

@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api.bulk import InvoiceBulkUpsertView, OrderBulkUpsertView
+from accounts.api.scoring import AccountScoreHistoryView, AccountScoreView, ScoringRunViewSet
 from accounts.api.views import AccountViewSet, ContactViewSet, InvoiceViewSet, OrderViewSet
 from relationships.api.views import (
     AdvocacyEventViewSet,
@@ -29,11 +30,14 @@ router.register("feedback", FeedbackViewSet, basename="feedback")
 router.register("advocacy-events", AdvocacyEventViewSet, basename="advocacy-event")
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("interactions", InteractionViewSet, basename="interaction")
+router.register("scoring-runs", ScoringRunViewSet, basename="scoringrun")
 
 # Explicit paths first: `orders/bulk/` must not be read as the order with pk "bulk".
 explicit_patterns: list = [
     path("orders/bulk/", OrderBulkUpsertView.as_view(), name="order-bulk"),
     path("invoices/bulk/", InvoiceBulkUpsertView.as_view(), name="invoice-bulk"),
+    path("accounts/<int:pk>/score/", AccountScoreView.as_view(), name="account-score"),
+    path("accounts/<int:pk>/scores/", AccountScoreHistoryView.as_view(), name="account-scores"),
 ]
 
 urlpatterns = [*explicit_patterns, *router.urls]
