@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from accounts import selectors
 from accounts.choices import AccountKind, KeyStatus, LadderStage
@@ -52,7 +53,20 @@ def bootstrap_widgets(form: forms.BaseForm) -> None:
         widget.attrs["class"] = " ".join(filter(None, [widget.attrs.get("class"), css]))
 
 
-class ServiceModelForm(forms.ModelForm):
+class ServiceErrorsMixin:
+    """Forms whose input a service validates: the service's refusal shows on the fields it names."""
+
+    fields: dict[str, forms.Field]
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Attach a service's ``ValidationError`` to the fields it names; anything else is a form error."""
+        for field, messages in errors_by_field(error).items():
+            target = field if field in self.fields else None
+            for message in messages:
+                self.add_error(target, message)  # type: ignore[attr-defined]  # a Form's
+
+
+class ServiceModelForm(ServiceErrorsMixin, forms.ModelForm):
     """A ModelForm that only parses: the model's fields give labels, help texts and widgets; the service
     given ``cleaned_data`` validates and saves."""
 
@@ -65,13 +79,6 @@ class ServiceModelForm(forms.ModelForm):
         # that, and it compares the input with the *stored* row (e.g. whether the owner changes), so the
         # instance must stay untouched until the service runs.
         pass
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Attach a service's ``ValidationError`` to the fields it names; anything else is a form error."""
-        for field, messages in errors_by_field(error).items():
-            target = field if field in self.fields else None
-            for message in messages:
-                self.add_error(target, message)
 
 
 class AccountForm(ServiceModelForm):
@@ -173,3 +180,19 @@ def portfolio_filter_form(form: forms.BaseForm) -> forms.BaseForm:
     )
     bootstrap_widgets(form)
     return form
+
+
+class ScoringRunForm(ServiceErrorsMixin, forms.Form):
+    """Start a scoring run; ``scoring_run_request`` refuses a future date, and the form shows its message."""
+
+    as_of = forms.DateField(
+        required=False,
+        label="As of",
+        help_text="Leave empty for today. Records dated after this day are ignored.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["as_of"].widget.attrs["max"] = timezone.localdate().isoformat()
+        bootstrap_widgets(self)

@@ -7,6 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.account_list, name="account_list"),
     path("new/", views.account_create, name="account_create"),
+    path("scoring/runs/", views.scoring_run_list, name="scoring_run_list"),
     path("<int:pk>/", views.account_detail, name="account_detail"),
     path("<int:pk>/edit/", views.account_update, name="account_update"),
     path("<int:pk>/contacts/new/", views.contact_create, name="contact_create"),

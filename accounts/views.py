@@ -23,11 +23,18 @@ from django_htmx.middleware import HtmxDetails
 from accounts import permissions, selectors, services
 from accounts.choices import INDUSTRY_SUGGESTIONS
 from accounts.filters import AccountFilterSet
-from accounts.forms import AccountForm, ContactForm, portfolio_filter_form
+from accounts.forms import AccountForm, ContactForm, ScoringRunForm, portfolio_filter_form
 from accounts.models import Account, Contact
+from accounts.scoring import runs as scoring_runs
+from accounts.scoring import selectors as scoring_selectors
+from accounts.scoring.advice import key_advice
+from accounts.scoring.schedule import scoring_nightly_next
 from relationships.views import advocacy_context, interactions_context
 
 PORTFOLIO_PAGE_SIZE = 25
+SCORING_RUNS_PAGE_SIZE = 25
+# How many runs the account page's KAS trend goes back.
+SCORE_TREND_RUNS = 12
 # Query parameters that only arrange the portfolio; any other non-empty one narrows it.
 ARRANGING_PARAMETERS = frozenset({"ordering", "page"})
 
@@ -80,6 +87,21 @@ def _contacts_context(request: HttpRequest, account: Account, contact_form: Cont
     }
 
 
+def _score_context(account: Account) -> dict[str, Any]:
+    """The score panel: the latest score explained, what would make the account key, and its KAS over the
+    last runs (one query for all of them); when it has none, when the nightly run will score it."""
+    trend = list(scoring_selectors.account_scores(account=account)[:SCORE_TREND_RUNS])
+    if not trend:
+        return {"score": None, "score_trend": [], "nightly_next": scoring_nightly_next(now=timezone.now())}
+    explanation = scoring_selectors.score_explanation(score=trend[0])
+    return {
+        "score": trend[0],
+        "score_trend": trend,
+        "explanation": explanation,
+        "key_advice": key_advice(explanation),
+    }
+
+
 @login_required
 @require_safe
 def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -101,6 +123,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "feedback": selectors.account_feedback(account=account),
         "nps": selectors.account_nps(account=account, today=today),
         "contracts": selectors.account_contracts(account=account, today=today),
+        **_score_context(account),
     }
     return render(request, "accounts/account_detail.html", context)
 
@@ -226,3 +249,25 @@ def contact_delete(request: HtmxHttpRequest, pk: int, contact_pk: int) -> HttpRe
             return _contacts_section(request, account, contact_form=None)
         return redirect(f"{account.get_absolute_url()}#contacts")
     return render(request, "accounts/contact_confirm_delete.html", {"account": account, "contact": contact})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scoring_run_list(request: HttpRequest) -> HttpResponse:
+    """The scoring runs with their tallies, and a form to queue one (as of today or a past day)."""
+    # Not about any one account, so a refusal is a plain 403 (there is nothing to hide).
+    if not permissions.can_view_scoring_runs(request.user):
+        raise PermissionDenied("Only a KAM director can see and start scoring runs.")
+    if request.method == "POST" and not permissions.can_request_scoring_run(request.user):
+        raise PermissionDenied("Only a KAM director can start a scoring run.")
+    form = ScoringRunForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            run = scoring_runs.scoring_run_request(as_of=form.cleaned_data["as_of"], requested_by=request.user)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"Scoring run as of {run.as_of:%-d %b %Y} queued.")
+            return redirect("accounts:scoring_run_list")
+    page = Paginator(scoring_selectors.scoring_runs(), SCORING_RUNS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "accounts/scoringrun_list.html", {"form": form, "page": page})

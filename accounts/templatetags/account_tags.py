@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from accounts import forms
-from accounts.choices import InvoiceStatus, KeyStatus, LadderStage, OrderStatus, ServiceLevel
+from accounts.choices import InvoiceStatus, KeyStatus, LadderStage, OrderStatus, ScoringRunStatus, ServiceLevel
 from relationships.choices import AdvocacyKind, InteractionKind, InteractionStatus
 
 register = template.Library()
@@ -393,3 +393,58 @@ def revenue_chart(months: list[Any], currency: str) -> dict[str, Any]:
         "year_y": baseline + 29,
         "has_revenue": peak > 0,
     }
+
+
+# --- scoring ---------------------------------------------------------------------------------------------------
+
+SCORING_RUN_STATUS_CLASSES: dict[str, str] = {
+    ScoringRunStatus.QUEUED: "bg-secondary-subtle text-secondary-emphasis border-secondary-subtle",
+    ScoringRunStatus.RUNNING: "bg-info-subtle text-info-emphasis border-info-subtle",
+    ScoringRunStatus.DONE: "bg-success-subtle text-success-emphasis border-success-subtle",
+    ScoringRunStatus.FAILED: "bg-danger-subtle text-danger-emphasis border-danger-subtle",
+}
+
+
+@register.filter
+def scoring_run_status_badge(value: str) -> str:
+    return _choice_badge(value, ScoringRunStatus, SCORING_RUN_STATUS_CLASSES, "run-status")
+
+
+@register.filter
+def run_duration(run: Any) -> str:
+    """How long a scoring run took (or has been running): "850 ms", "12.4 s", "3 min 5 s"; "—" before it starts."""
+    if run.started_at is None:
+        return "—"
+    if run.finished_at is None:
+        return "running"
+    seconds = (run.finished_at - run.started_at).total_seconds()
+    if seconds < 1:
+        return f"{round(seconds * 1000)} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s"
+
+
+@register.filter
+def kas_trend(account: Any) -> str:
+    """▲, ▼ or – comparing the account's KAS with the run before; the title gives the previous value."""
+    if account.kas is None:
+        return ""
+    if account.kas_previous is None:
+        arrow, direction, said = "–", "new", "first score"
+    elif account.kas > account.kas_previous:
+        arrow, direction, said = "▲", "up", f"up from {account.kas_previous:.1f}"
+    elif account.kas < account.kas_previous:
+        arrow, direction, said = "▼", "down", f"down from {account.kas_previous:.1f}"
+    else:
+        arrow, direction, said = "–", "flat", f"unchanged from {account.kas_previous:.1f}"
+    title = "First score" if account.kas_previous is None else f"Previous KAS {account.kas_previous:.1f}"
+    return format_html(
+        '<span class="kam-trend kam-trend-{}" title="{}"><span aria-hidden="true">{}</span>'
+        '<span class="visually-hidden">{}</span></span>',
+        direction,
+        title,
+        arrow,
+        said,
+    )

@@ -497,10 +497,11 @@ def _one_of_each(account, user, **kwargs) -> None:
         # (prefetch); advocacy events (logger, verifier, referred account joined; "may the user open the referred
         # account" annotated); orders: totals, revenue per month; invoice totals; NPS mean; the log form's contact
         # choices; the latest NPS answers (contact joined); the advocacy form's referral choices; the latest ten
-        # orders; the latest ten invoices; the contacts; the contracts; the team
-        ("manager", 19),
+        # orders; the latest ten invoices; the contacts; the contracts; the team; the account's last scores (run
+        # and policy joined) and, as it has none, the nightly scoring entry (its schedule joined)
+        ("manager", 21),
         # the same, and "is the user on the team" once (remembered for the other predicates that ask it)
-        ("colleague", 20),
+        ("colleague", 22),
     ],
 )
 def test_account_page_query_count_does_not_grow_with_its_records(request, client, account, persona, expected):

@@ -1,0 +1,256 @@
+"""Pages of the scoring: the score panel of the account page, the portfolio's KAS trend, the scoring runs."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+
+from accounts.choices import ScoringRunStatus
+from accounts.models import Account, ScoringRun
+from accounts.scoring.runs import scoring_run_perform
+from tests.factories import OrderFactory, ScoringRunFactory
+
+PORTFOLIO = reverse("accounts:account_list")
+RUNS = reverse("accounts:scoring_run_list")
+
+
+def detail_url(account: Account) -> str:
+    return reverse("accounts:account_detail", args=[account.pk])
+
+
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def _days_ago(days: int) -> datetime.date:
+    return timezone.localdate() - datetime.timedelta(days=days)
+
+
+@pytest.fixture
+def scored_account(account):
+    """``account`` with two orders in the last year and no invoice, scored by a real run: too few orders for
+    key status, and payment reliability has no data."""
+    OrderFactory(account=account, order_date=_days_ago(20), net_amount=Decimal("12000.00"))
+    OrderFactory(account=account, order_date=_days_ago(200), net_amount=Decimal("8000.00"))
+    scoring_run_perform(as_of=timezone.localdate())
+    return account
+
+
+# --- account page: score panel ------------------------------------------------------------------------------
+
+
+def test_account_page_explains_the_score(client, manager, scored_account):
+    # given an account scored by a run
+    client.force_login(manager)
+    # when its owner opens it
+    response = client.get(detail_url(scored_account))
+    # then the panel shows the five criteria as bars with their sentences, the KAS, the missing data and why
+    # the account has its key status
+    assert response.status_code == 200
+    content = response.content.decode()
+    explanation = response.context["explanation"]
+    assert content.count('class="progress kam-score-progress') == 5
+    for criterion in explanation["criteria"]:
+        assert criterion["label"].capitalize() in content
+        assert escape(criterion["sentence"]) in content
+    assert "Completeness 80%" in content  # payment reliability (weight 0.20) had no data
+    assert "No data: No invoice (other than cancelled ones) fell due in the last 365 days." in content
+    assert escape(explanation["key_status"]["sentence"]) in content
+    assert "What would make this account key" in content
+    assert "1 more order in 365 days: it has 2 and key accounts need at least 3." in content
+
+
+def test_account_page_shows_the_kas_trend_of_the_last_runs(client, manager, account):
+    # given an account scored as of three days
+    OrderFactory(account=account, order_date=_days_ago(100))
+    for days in (60, 30, 0):
+        scoring_run_perform(as_of=_days_ago(days))
+    client.force_login(manager)
+    # when its owner opens it
+    response = client.get(detail_url(account))
+    # then the trend lists the three runs, newest first
+    trend = response.context["score_trend"]
+    assert [score.run.as_of for score in trend] == [_days_ago(0), _days_ago(30), _days_ago(60)]
+    assert 'class="table table-sm small mb-0 kam-table kam-score-trend"' in response.content.decode()
+
+
+def test_account_page_trend_stops_at_twelve_runs(client, manager, account):
+    # given an account scored in fourteen runs
+    OrderFactory(account=account, order_date=_days_ago(100))
+    for days in reversed(range(14)):
+        scoring_run_perform(as_of=_days_ago(days))
+    client.force_login(manager)
+    # when its owner opens it / then the trend shows the latest twelve
+    trend = client.get(detail_url(account)).context["score_trend"]
+    assert len(trend) == 12
+    assert trend[0].run.as_of == _days_ago(0)
+
+
+def test_account_page_score_query_count_does_not_grow_with_runs(client, manager, account):
+    # given an account scored once, measured
+    OrderFactory(account=account, order_date=_days_ago(100))
+    scoring_run_perform(as_of=_days_ago(5))
+    client.force_login(manager)
+    with_one = count_queries(client, detail_url(account))
+    # when it has been scored five times
+    for days in (4, 3, 2, 1):
+        scoring_run_perform(as_of=_days_ago(days))
+    # then the panel still costs one query: the last scores with their runs and policies
+    assert count_queries(client, detail_url(account)) == with_one
+
+
+def test_account_page_not_scored_yet_says_when_the_nightly_run_comes(client, manager, account):
+    # given an account no run has scored
+    client.force_login(manager)
+    # when its owner opens it
+    response = client.get(detail_url(account))
+    # then it says so, with the next nightly run (02:30 UTC by default)
+    content = response.content.decode()
+    assert "Not scored yet" in content
+    assert "The nightly scoring run scores it next on" in content
+    nightly = response.context["nightly_next"]
+    assert nightly > timezone.now()
+    assert nightly - timezone.now() <= datetime.timedelta(days=1)
+    assert nightly.astimezone(datetime.UTC).strftime("%H:%M") == "02:30"
+    assert response.context["score"] is None
+
+
+def test_account_page_score_is_404_for_an_outsider(client, outsider, scored_account):
+    # given a scored account / when another manager opens it / then it does not exist for them
+    client.force_login(outsider)
+    response = client.get(detail_url(scored_account))
+    assert response.status_code == 404
+    assert b"Key-account score" not in response.content
+
+
+# --- portfolio: KAS trend -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kas", "previous", "arrow", "title"),
+    [
+        ("72.50", "61.00", "▲", "Previous KAS 61.0"),
+        ("48.25", "55.75", "▼", "Previous KAS 55.8"),
+        ("50.00", "50.00", "–", "Previous KAS 50.0"),
+    ],
+)
+def test_portfolio_shows_the_kas_trend(client, manager, account, kas, previous, arrow, title):
+    # given an account whose KAS moved since the run before
+    Account.objects.filter(pk=account.pk).update(kas=Decimal(kas), kas_previous=Decimal(previous))
+    client.force_login(manager)
+    # when the portfolio is shown
+    content = client.get(PORTFOLIO).content.decode()
+    # then the KAS carries the arrow, with the previous value in its title
+    assert f'title="{title}"><span aria-hidden="true">{arrow}</span>' in content
+
+
+def test_portfolio_first_score_has_no_direction(client, manager, account):
+    # given an account scored once / when the portfolio is shown / then the trend says it is the first score
+    Account.objects.filter(pk=account.pk).update(kas=Decimal("40.00"), kas_previous=None)
+    client.force_login(manager)
+    assert 'title="First score"' in client.get(PORTFOLIO).content.decode()
+
+
+# --- scoring runs page ----------------------------------------------------------------------------------------
+
+
+def test_runs_page_lists_runs_for_a_director(client, director):
+    # given a finished run and a failed one
+    ScoringRunFactory(as_of=datetime.date(2026, 3, 31), accounts_scored=1234, status_changes=17)
+    ScoringRunFactory(as_of=datetime.date(2026, 2, 28), status=ScoringRunStatus.FAILED, error="Boom: lock")
+    client.force_login(director)
+    # when a director opens the runs page
+    response = client.get(RUNS)
+    # then both are listed with their tallies, and the navigation leads there
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "31 Mar 2026" in content and "28 Feb 2026" in content
+    assert "1,234" in content and "17" in content
+    assert "kas-v1" in content
+    assert "Boom: lock" in content
+    assert "kam-run-status-failed" in content
+    assert f'aria-current="page" href="{RUNS}">Scoring runs</a>' in content
+
+
+def test_director_starts_a_run(client, director, django_capture_on_commit_callbacks):
+    # given a director on the runs page
+    client.force_login(director)
+    yesterday = _days_ago(1)
+    # when they start a run as of yesterday
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(RUNS, {"as_of": yesterday.isoformat()})
+    # then a queued run is created for them and enqueued after commit, and they are sent back with a message
+    assert response.status_code == 302 and response.url == RUNS
+    run = ScoringRun.objects.get()
+    assert (run.as_of, run.status, run.requested_by) == (yesterday, ScoringRunStatus.QUEUED, director)
+    assert len(callbacks) == 1
+    page = client.get(RUNS).content.decode()
+    assert f"Scoring run as of {yesterday:%-d %b %Y} queued." in page
+
+
+def test_run_without_a_date_is_as_of_today(client, director, django_capture_on_commit_callbacks):
+    # given a director / when they start a run leaving the date empty / then it is as of today
+    client.force_login(director)
+    with django_capture_on_commit_callbacks():
+        client.post(RUNS, {"as_of": ""})
+    assert ScoringRun.objects.get().as_of == timezone.localdate()
+
+
+@pytest.mark.parametrize(
+    ("as_of", "message"),
+    [
+        ((timezone.localdate() + datetime.timedelta(days=1)).isoformat(), "as_of cannot be in the future"),
+        ("31/02/2026", "Enter a valid date."),
+    ],
+)
+def test_bad_date_shows_a_form_error(client, director, as_of, message):
+    # given a director / when they start a run with a future or malformed date
+    client.force_login(director)
+    response = client.post(RUNS, {"as_of": as_of})
+    # then the page comes back with the error on the date field, and no run is created
+    assert response.status_code == 200
+    assert message in response.context["form"].errors["as_of"][0]
+    assert 'class="form-control is-invalid"' in response.content.decode()
+    assert not ScoringRun.objects.exists()
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_runs_page_is_refused_to_a_manager(client, manager, method):
+    # given an account manager / when they open the runs page or post a run / then it is refused
+    client.force_login(manager)
+    response = getattr(client, method)(RUNS, {"as_of": ""} if method == "post" else None)
+    assert response.status_code == 403
+    assert not ScoringRun.objects.exists()
+
+
+def test_managers_see_no_runs_link(client, manager):
+    # given an account manager / when they open the portfolio / then the navigation has no runs page
+    client.force_login(manager)
+    assert RUNS not in client.get(PORTFOLIO).content.decode()
+
+
+def test_runs_page_asks_anonymous_users_to_log_in(client):
+    response = client.get(RUNS)
+    assert response.status_code == 302 and reverse("login") in response.url
+
+
+def test_runs_page_query_count_does_not_grow_with_runs(client, director):
+    # given a director and one run, measured
+    client.force_login(director)
+    ScoringRunFactory(requested_by=director)
+    with_one = count_queries(client, RUNS)
+    # when there are eleven
+    for _ in range(10):
+        ScoringRunFactory(requested_by=director)
+    # then the page costs the same: session, user, the user's roles, the count, the page of runs (policy and
+    # requester joined)
+    assert count_queries(client, RUNS) == with_one == 5
