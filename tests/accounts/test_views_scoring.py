@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from accounts.choices import ScoringRunStatus
-from accounts.models import Account, ScoringRun
+from accounts.choices import KeyStatus, ScoringRunStatus
+from accounts.models import Account, KeyStatusOverride, ScoringRun
 from accounts.scoring.runs import scoring_run_perform
 from tests.factories import OrderFactory, ScoringRunFactory
 
@@ -254,3 +254,22 @@ def test_runs_page_query_count_does_not_grow_with_runs(client, director):
     # then the page costs the same: session, user, the user's roles, the count, the page of runs (policy and
     # requester joined)
     assert count_queries(client, RUNS) == with_one == 5
+
+
+def test_account_page_shows_the_directors_pin(client, manager, director, account):
+    # given an account a director pinned to key, then scored
+    OrderFactory(account=account, order_date=_days_ago(20))
+    KeyStatusOverride.objects.create(
+        account=account,
+        key_status=KeyStatus.KEY,
+        reason="Framework agreement signed",
+        expires_on=_days_ago(-90),
+        created_by=director,
+    )
+    scoring_run_perform(as_of=timezone.localdate())
+    client.force_login(manager)
+    # when its owner opens it / then the panel says it is pinned, why and until when
+    content = client.get(detail_url(account)).content.decode()
+    assert "Pinned by a director" in content
+    assert "Framework agreement signed" in content
+    assert f"(until {_days_ago(-90).isoformat()})" in content
