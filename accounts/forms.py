@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts import selectors
 from accounts.choices import AccountKind, KeyStatus, LadderStage
-from accounts.models import Account, Contact
+from accounts.models import Account, Contact, ScoringPolicy
 from kam.constraints import errors_by_field
 
 INFLUENCE_CHOICES = [(1, "1 · low"), (2, "2"), (3, "3 · medium"), (4, "4"), (5, "5 · high")]
@@ -196,3 +196,35 @@ class ScoringRunForm(ServiceErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["as_of"].widget.attrs["max"] = timezone.localdate().isoformat()
         bootstrap_widgets(self)
+
+
+class ScoringPolicyForm(ServiceModelForm):
+    """A new scoring policy version; ``scoring_policy_create`` validates and saves it."""
+
+    activate = forms.BooleanField(required=False, label="Make it the active policy", initial=True)
+
+    class Meta:
+        model = ScoringPolicy
+        fields = [
+            "version",
+            "description",
+            "weight_c1",
+            "weight_c2",
+            "weight_c3",
+            "weight_c4",
+            "weight_c5",
+            "key_threshold",
+            "retain_threshold",
+            "strategic_threshold",
+            "candidate_threshold",
+            "min_orders_w365",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A preview needs no version name yet; saving does (the service says so on the field).
+        self.fields["version"].required = False
+
+    def policy_values(self) -> dict[str, Any]:
+        return {name: value for name, value in self.cleaned_data.items() if name != "activate"}

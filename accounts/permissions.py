@@ -28,6 +28,11 @@ def can_request_scoring_run(user: Any) -> bool:
     return is_director(user) or is_integration(user)
 
 
+def can_edit_scoring_policy(user: Any) -> bool:
+    """Weights and thresholds decide who is key: a director's call (DESIGN §9)."""
+    return is_director(user)
+
+
 def can_view_scoring_runs(user: Any) -> bool:
     """Runs span every account, so only those who see every account see them."""
     return is_director(user) or is_integration(user)

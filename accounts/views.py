@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_safe
@@ -23,11 +23,13 @@ from django_htmx.middleware import HtmxDetails
 from accounts import permissions, selectors, services
 from accounts.choices import INDUSTRY_SUGGESTIONS
 from accounts.filters import AccountFilterSet
-from accounts.forms import AccountForm, ContactForm, ScoringRunForm, portfolio_filter_form
-from accounts.models import Account, Contact
+from accounts.forms import AccountForm, ContactForm, ScoringPolicyForm, ScoringRunForm, portfolio_filter_form
+from accounts.models import Account, Contact, ScoringPolicy
+from accounts.scoring import policy as scoring_policy
 from accounts.scoring import runs as scoring_runs
 from accounts.scoring import selectors as scoring_selectors
 from accounts.scoring.advice import key_advice
+from accounts.scoring.formulas import Policy
 from accounts.scoring.schedule import scoring_nightly_next
 from relationships.views import advocacy_context, interactions_context
 
@@ -271,3 +273,65 @@ def scoring_run_list(request: HttpRequest) -> HttpResponse:
             return redirect("accounts:scoring_run_list")
     page = Paginator(scoring_selectors.scoring_runs(), SCORING_RUNS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "accounts/scoringrun_list.html", {"form": form, "page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scoring_policy_edit(request: HttpRequest) -> HttpResponse:
+    """Weights and thresholds: the active version, a form for a new one with a preview of which accounts would
+    change key status (over the latest run, nothing saved), then save (and activate) it. Old versions stay."""
+    if not permissions.can_edit_scoring_policy(request.user):
+        raise PermissionDenied("Only a KAM director can change the scoring policy.")
+    active = ScoringPolicy.objects.filter(is_active=True).first()
+    preview = None
+    if request.method == "POST":
+        form = ScoringPolicyForm(request.POST)
+        if form.is_valid():
+            values = form.policy_values()
+            try:
+                candidate = Policy.of(_Values(values | {"version": values.get("version") or "preview"}))
+            except ValueError as error:
+                form.add_error(None, str(error).capitalize() + ".")
+            else:
+                if request.POST.get("action") == "save":
+                    try:
+                        saved = scoring_policy.scoring_policy_create(
+                            actor=request.user, values=values, activate=form.cleaned_data["activate"]
+                        )
+                    except ValidationError as error:
+                        form.add_service_errors(error)
+                    else:
+                        state = "saved and active" if saved.is_active else "saved (not active)"
+                        messages.success(request, f"Scoring policy {saved.version} {state}.")
+                        return redirect("accounts:scoring_policy_edit")
+                else:
+                    preview = scoring_policy.scoring_policy_preview(policy=candidate)
+    else:
+        initial = {name: getattr(active, name) for name in ScoringPolicyForm.Meta.fields} if active else {}
+        initial["version"] = ""
+        form = ScoringPolicyForm(initial=initial)
+    versions = ScoringPolicy.objects.select_related("created_by").order_by("-created_at", "-pk")
+    return render(
+        request,
+        "accounts/scoringpolicy_form.html",
+        {"form": form, "active": active, "versions": versions, "preview": preview},
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def scoring_policy_activate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make an earlier version the active one again."""
+    if not permissions.can_edit_scoring_policy(request.user):
+        raise PermissionDenied("Only a KAM director can change the scoring policy.")
+    policy = get_object_or_404(ScoringPolicy, pk=pk)
+    scoring_policy.scoring_policy_activate(actor=request.user, policy=policy)
+    messages.success(request, f"Scoring policy {policy.version} is now active; the next run uses it.")
+    return redirect("accounts:scoring_policy_edit")
+
+
+class _Values:
+    """Attribute access to a form's values, for ``Policy.of``."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
