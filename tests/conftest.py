@@ -6,7 +6,23 @@ import pytest
 from rest_framework.test import APIClient
 
 from kam.api_tokens import api_token_create
-from tests.factories import AccountFactory, UserFactory, director_factory, integration_factory, manager_factory
+from tests.factories import (
+    AccountFactory,
+    UserFactory,
+    director_factory,
+    ensure_active_policy,
+    integration_factory,
+    manager_factory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _scoring_policy_after_flush(request):
+    """A transactional test starts from a database an earlier one may have flushed: put kas-v1 back."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        ensure_active_policy()
 
 
 @pytest.fixture

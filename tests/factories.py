@@ -20,6 +20,7 @@ from accounts.choices import (
     ServiceLevel,
 )
 from accounts.models import Account, AccountScore, Contact, Invoice, Order, ScoringPolicy, ScoringRun
+from accounts.scoring.formulas import KAS_V1
 from kam.roles import ACCOUNT_MANAGER, INTEGRATION, KAM_DIRECTOR
 from relationships.choices import AdvocacyKind, ContractKind, InteractionKind, InteractionStatus
 from relationships.models import AdvocacyEvent, Contract, Feedback, Interaction
@@ -190,6 +191,16 @@ class InteractionFactory(factory.django.DjangoModelFactory):
 def active_policy() -> ScoringPolicy:
     """The active scoring policy (kas-v1 from the data migration)."""
     return ScoringPolicy.objects.get(is_active=True)
+
+
+def ensure_active_policy() -> ScoringPolicy:
+    """kas-v1 active again after a transactional test emptied the database (data migrations do not come back)."""
+    active = ScoringPolicy.objects.filter(is_active=True).first()
+    if active is not None:
+        return active
+    values = {name: getattr(KAS_V1, name) for name in KAS_V1.__dataclass_fields__ if name != "version"}
+    policy, _ = ScoringPolicy.objects.update_or_create(version=KAS_V1.version, defaults=values | {"is_active": True})
+    return policy
 
 
 class ScoringRunFactory(factory.django.DjangoModelFactory):
