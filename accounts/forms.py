@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts import selectors
 from accounts.choices import AccountKind, KeyStatus, LadderStage
 from accounts.models import Account, Contact, ScoringPolicy
+from accounts.scoring.policy import POLICY_FIELDS
 from kam.constraints import errors_by_field
 
 INFLUENCE_CHOICES = [(1, "1 · low"), (2, "2"), (3, "3 · medium"), (4, "4"), (5, "5 · high")]
@@ -205,20 +206,7 @@ class ScoringPolicyForm(ServiceModelForm):
 
     class Meta:
         model = ScoringPolicy
-        fields = [
-            "version",
-            "description",
-            "weight_c1",
-            "weight_c2",
-            "weight_c3",
-            "weight_c4",
-            "weight_c5",
-            "key_threshold",
-            "retain_threshold",
-            "strategic_threshold",
-            "candidate_threshold",
-            "min_orders_w365",
-        ]
+        fields = list(POLICY_FIELDS)
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db.backends.utils import CursorWrapper
@@ -79,9 +80,9 @@ def _clamp(x: str) -> str:
     return f"least(1, greatest(0, {x}))"
 
 
-def _params(as_of: date) -> dict[str, object]:
+def _params(as_of: date) -> dict[str, Any]:
     starts = month_starts(as_of)
-    params: dict[str, object] = {
+    params: dict[str, Any] = {
         "t": as_of,
         "t365": as_of - timedelta(days=365),
         "t730": as_of - timedelta(days=730),
@@ -367,13 +368,9 @@ def _score_sql() -> tuple[str, str, str]:
 SCORE_SQL: tuple[str, str, str] = _score_sql()
 
 
-def scores_compute(cursor: CursorWrapper, *, as_of: date, policy: Thresholds, previous_run: int | None) -> int:
-    """Compute every account's criteria, KAS and key status into ``scoring_result``; returns its row count.
-    ``metrics_gather`` must have run in the same transaction."""
-    params = {
-        "t": as_of,
-        "tz": settings.TIME_ZONE,
-        "previous_run": previous_run,
+def policy_params(policy: Any) -> dict[str, Any]:
+    """The weights and thresholds of a policy (model, ``Thresholds`` or ``formulas.Policy``) as SQL parameters."""
+    return {
         "w1": policy.weight_c1,
         "w2": policy.weight_c2,
         "w3": policy.weight_c3,
@@ -385,6 +382,12 @@ def scores_compute(cursor: CursorWrapper, *, as_of: date, policy: Thresholds, pr
         "candidate_t": policy.candidate_threshold,
         "min_orders": policy.min_orders_w365,
     }
+
+
+def scores_compute(cursor: CursorWrapper, *, as_of: date, policy: Thresholds, previous_run: int | None) -> int:
+    """Compute every account's criteria, KAS and key status into ``scoring_result``; returns its row count.
+    ``metrics_gather`` must have run in the same transaction."""
+    params = {"t": as_of, "tz": settings.TIME_ZONE, "previous_run": previous_run, **policy_params(policy)}
     for table in ("scoring_inputs", "scoring_criteria", "scoring_result"):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
     for statement in SCORE_SQL:

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from accounts.choices import KeyStatus, ScoringRunStatus
 from accounts.models import ScoringPolicy, ScoringRun
 from accounts.scoring.formulas import Policy
+from accounts.scoring.metrics import policy_params
 from kam.roles import is_director
 
 POLICY_FIELDS = (
@@ -107,18 +108,9 @@ def scoring_policy_preview(*, policy: Policy) -> PolicyPreview:
     empty = dict.fromkeys(KeyStatus.values, 0)
     if run is None:
         return PolicyPreview(None, None, 0, 0, dict(empty), dict(empty), [])
-    params = {
+    params: dict[str, Any] = {
         "run": run.pk,
-        "w1": policy.weight_c1,
-        "w2": policy.weight_c2,
-        "w3": policy.weight_c3,
-        "w4": policy.weight_c4,
-        "w5": policy.weight_c5,
-        "key_t": policy.key_threshold,
-        "retain_t": policy.retain_threshold,
-        "strategic_t": policy.strategic_threshold,
-        "candidate_t": policy.candidate_threshold,
-        "min_orders": policy.min_orders_w365,
+        **policy_params(policy),
         "key": KeyStatus.KEY.value,
         "strategic": KeyStatus.STRATEGIC.value,
         "candidate": KeyStatus.CANDIDATE.value,

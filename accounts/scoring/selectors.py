@@ -49,7 +49,7 @@ def score_explanation(*, score: AccountScore) -> dict[str, Any]:
         stored,
         Policy.of(score.run.policy),
         as_of=score.run.as_of,
-        currency=settings.KAM_CURRENCY,
+        currency=str(settings.KAM_CURRENCY),
         pinned=pinned,
     )
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accounts.models import ScoringPolicy
 from accounts.scoring import formulas, runs
+from accounts.scoring.policy import POLICY_FIELDS
 from tests.accounts.scoring.test_runs import T, monthly_orders
 from tests.factories import AccountFactory, active_policy
 
@@ -17,19 +18,7 @@ URL = "accounts:scoring_policy_edit"
 
 def form_data(**changes):
     data = {
-        name: str(getattr(formulas.KAS_V1, name))
-        for name in (
-            "weight_c1",
-            "weight_c2",
-            "weight_c3",
-            "weight_c4",
-            "weight_c5",
-            "key_threshold",
-            "retain_threshold",
-            "strategic_threshold",
-            "candidate_threshold",
-            "min_orders_w365",
-        )
+        name: str(getattr(formulas.KAS_V1, name)) for name in POLICY_FIELDS if name not in ("version", "description")
     }
     return data | {"version": "", "description": "", "activate": "on"} | changes
 

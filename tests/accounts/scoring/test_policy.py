@@ -8,7 +8,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from accounts.choices import KeyStatus
 from accounts.models import ScoringPolicy
 from accounts.scoring import formulas, runs
-from accounts.scoring.policy import scoring_policy_activate, scoring_policy_create, scoring_policy_preview
+from accounts.scoring.policy import (
+    POLICY_FIELDS,
+    scoring_policy_activate,
+    scoring_policy_create,
+    scoring_policy_preview,
+)
 from tests.accounts.scoring.test_runs import T, monthly_orders
 from tests.factories import AccountFactory, active_policy
 
@@ -16,21 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def values(**changes):
-    base = {
-        name: getattr(formulas.KAS_V1, name)
-        for name in (
-            "weight_c1",
-            "weight_c2",
-            "weight_c3",
-            "weight_c4",
-            "weight_c5",
-            "key_threshold",
-            "retain_threshold",
-            "strategic_threshold",
-            "candidate_threshold",
-            "min_orders_w365",
-        )
-    }
+    base = {name: getattr(formulas.KAS_V1, name) for name in POLICY_FIELDS if name not in ("version", "description")}
     return base | {"version": "kas-v2"} | changes
 
 
