@@ -29,7 +29,6 @@ from accounts.scoring import policy as scoring_policy
 from accounts.scoring import runs as scoring_runs
 from accounts.scoring import selectors as scoring_selectors
 from accounts.scoring.advice import key_advice
-from accounts.scoring.formulas import Policy
 from accounts.scoring.schedule import scoring_nightly_next
 from relationships.views import advocacy_context, interactions_context
 
@@ -282,16 +281,17 @@ def scoring_policy_edit(request: HttpRequest) -> HttpResponse:
     change key status (over the latest run, nothing saved), then save (and activate) it. Old versions stay."""
     if not permissions.can_edit_scoring_policy(request.user):
         raise PermissionDenied("Only a KAM director can change the scoring policy.")
-    active = ScoringPolicy.objects.filter(is_active=True).first()
+    versions = list(scoring_selectors.scoring_policies())
+    active = next((version for version in versions if version.is_active), None)
     preview = None
     if request.method == "POST":
         form = ScoringPolicyForm(request.POST)
         if form.is_valid():
             values = form.policy_values()
             try:
-                candidate = Policy.of(_Values(values | {"version": values.get("version") or "preview"}))
-            except ValueError as error:
-                form.add_error(None, str(error).capitalize() + ".")
+                candidate = scoring_policy.scoring_policy_candidate(values=values)
+            except ValidationError as error:
+                form.add_service_errors(error)
             else:
                 if request.POST.get("action") == "save":
                     try:
@@ -310,7 +310,6 @@ def scoring_policy_edit(request: HttpRequest) -> HttpResponse:
         initial = {name: getattr(active, name) for name in ScoringPolicyForm.Meta.fields} if active else {}
         initial["version"] = ""
         form = ScoringPolicyForm(initial=initial)
-    versions = ScoringPolicy.objects.select_related("created_by").order_by("-created_at", "-pk")
     return render(
         request,
         "accounts/scoringpolicy_form.html",
@@ -328,10 +327,3 @@ def scoring_policy_activate(request: HttpRequest, pk: int) -> HttpResponse:
     scoring_policy.scoring_policy_activate(actor=request.user, policy=policy)
     messages.success(request, f"Scoring policy {policy.version} is now active; the next run uses it.")
     return redirect("accounts:scoring_policy_edit")
-
-
-class _Values:
-    """Attribute access to a form's values, for ``Policy.of``."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.__dict__.update(values)

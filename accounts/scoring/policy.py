@@ -41,6 +41,16 @@ POLICY_FIELDS = (
 PREVIEW_LIMIT = 200
 
 
+def scoring_policy_candidate(*, values: Mapping[str, Any]) -> Policy:
+    """The pure policy that ``values`` (a new version's form) describe, for a preview before anything is saved;
+    weights that do not add up to 1 or thresholds out of order are a ValidationError."""
+    fields = {name: values[name] for name in Policy.__dataclass_fields__ if name != "version" and name in values}
+    try:
+        return Policy(version=values.get("version") or "preview", **fields)
+    except (TypeError, ValueError) as error:
+        raise ValidationError(str(error).capitalize() + ".") from error
+
+
 def _require_director(actor: Any) -> None:
     if not is_director(actor):
         raise PermissionDenied("Only a KAM director may change the scoring policy.")

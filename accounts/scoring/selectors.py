@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from accounts.choices import ScoringRunStatus
-from accounts.models import Account, AccountScore, KeyStatusOverride, ScoringRun
+from accounts.models import Account, AccountScore, KeyStatusOverride, ScoringPolicy, ScoringRun
 from accounts.scoring.explain import explanation_from_stored
 from accounts.scoring.formulas import Policy
 from accounts.scoring.metrics import STORED_FORMAT
@@ -64,3 +64,8 @@ def scoring_runs_visible_to(user: Any) -> QuerySet[ScoringRun]:
     if not getattr(user, "is_authenticated", False) or not user.is_active or not sees_all_accounts(user):
         return ScoringRun.objects.none()
     return scoring_runs()
+
+
+def scoring_policies() -> QuerySet[ScoringPolicy]:
+    """Every policy version, newest first, with who made it."""
+    return ScoringPolicy.objects.select_related("created_by").order_by("-created_at", "-pk")

@@ -98,3 +98,29 @@ def test_a_manager_cannot_activate_a_version(client, manager):
     client.force_login(manager)
     original = active_policy()
     assert client.post(reverse("accounts:scoring_policy_activate", args=[original.pk])).status_code == 403
+
+
+def test_the_page_query_count_does_not_grow_with_versions(client, director):
+    client.force_login(director)
+    client.get(reverse(URL))  # warm the session and the user's roles
+
+    def queries():
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse(URL)).status_code == 200
+        return len(captured)
+
+    one = queries()
+    for number in range(2, 5):
+        ScoringPolicy.objects.create(**{**form_values(), "version": f"kas-v{number}"})
+    assert queries() == one
+
+
+def form_values():
+    return {
+        name: Decimal(value) if "." in value else int(value)
+        for name, value in form_data().items()
+        if name not in ("version", "description", "activate")
+    }

@@ -11,6 +11,7 @@ from accounts.scoring import formulas, runs
 from accounts.scoring.policy import (
     POLICY_FIELDS,
     scoring_policy_activate,
+    scoring_policy_candidate,
     scoring_policy_create,
     scoring_policy_preview,
 )
@@ -107,3 +108,11 @@ def test_the_preview_re_decides_the_latest_runs_accounts_under_new_thresholds():
 def test_the_preview_without_any_run_is_empty():
     preview = scoring_policy_preview(policy=formulas.KAS_V1)
     assert preview.run_id is None and preview.changes == [] and preview.accounts == 0
+
+
+def test_a_candidate_policy_is_checked_before_any_preview():
+    # weights that add up to 1.05 are refused with the reason; good values give the pure policy
+    with pytest.raises(ValidationError) as refused:
+        scoring_policy_candidate(values=values(weight_c1=Decimal("0.300")))
+    assert "add up to 1" in " ".join(refused.value.messages)
+    assert scoring_policy_candidate(values=values(version="")).key_threshold == Decimal(70)
