@@ -6,12 +6,17 @@ reached through counted links to filtered lists, never an inline that loads them
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
+
 from django.contrib import admin
-from django.db.models import Model
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from accounts.models import Account, Contact, Invoice, Order
+from accounts.selectors import accounts_with_score
 
 
 class ContactInline(admin.TabularInline):
@@ -33,13 +38,13 @@ EVIDENCE = (
 
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "industry", "country", "owner", "stage", "key_status", "kas", "is_active"]
+    list_display = ["name", "kind", "industry", "country", "owner", "stage", "key_status", "current_kas", "is_active"]
     list_filter = ["kind", "stage", "key_status", "is_active", "industry", "country"]
     list_select_related = ["owner"]
     search_fields = ["name", "external_id", "industry"]
     autocomplete_fields = ["owner"]
     filter_horizontal = ["team"]
-    readonly_fields = ["stage", "key_status", "kas", "last_scored_at", "created_at", "updated_at", "evidence"]
+    readonly_fields = ["stage", "key_status", "current_kas", "scored_at", "created_at", "updated_at", "evidence"]
     inlines = [ContactInline]
     fieldsets = [
         (None, {"fields": ["name", "kind", "industry", "country", "external_id", "is_active"]}),
@@ -48,9 +53,21 @@ class AccountAdmin(admin.ModelAdmin):
         ("Evidence", {"fields": ["evidence"]}),
         (
             "Derived (ladder and scoring)",
-            {"fields": ["stage", "key_status", "kas", "last_scored_at", "created_at", "updated_at"]},
+            {"fields": ["stage", "key_status", "current_kas", "scored_at", "created_at", "updated_at"]},
         ),
     ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Account]:
+        # The KAS shown is the current run's score, joined in (accounts.selectors.accounts_with_score).
+        return accounts_with_score(super().get_queryset(request))
+
+    @admin.display(description="KAS", ordering="kas")
+    def current_kas(self, obj: Account) -> Decimal | None:
+        return getattr(obj, "kas", None)
+
+    @admin.display(description="Last scored", ordering="last_scored_at")
+    def scored_at(self, obj: Account) -> datetime | None:
+        return getattr(obj, "last_scored_at", None)
 
     @admin.display(description="Records")
     def evidence(self, obj: Account) -> str:

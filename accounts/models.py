@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -52,8 +54,11 @@ def unique_external_id(name: str, message: str) -> models.UniqueConstraint:
 class Account(models.Model):
     """A customer or key supplier, owned by one dedicated account manager.
 
-    ``stage``, ``key_status``, ``kas`` and ``last_scored_at`` are derived: the ladder and the scoring run
-    write them; no form or serializer accepts them.
+    ``stage`` and ``key_status`` are derived columns: the ladder and the scoring run write them (only when they
+    change); no form or serializer accepts them. ``kas``, ``kas_previous`` and ``last_scored_at`` are derived
+    too, but not stored here: they are the account's score in the current run (the latest finished one), which
+    ``accounts.selectors.accounts_with_score`` joins in. A run thus writes each score once, and the account row
+    is rewritten only when the key status moves.
     """
 
     name = models.CharField(max_length=200)
@@ -85,11 +90,6 @@ class Account(models.Model):
     # Derived, read-only.
     stage = models.CharField(max_length=16, choices=LadderStage, default=LadderStage.PROSPECT, editable=False)
     key_status = models.CharField(max_length=16, choices=KeyStatus, default=KeyStatus.STANDARD, editable=False)
-    kas = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, editable=False)
-    kas_previous = models.DecimalField(
-        max_digits=5, decimal_places=2, null=True, blank=True, editable=False, help_text="KAS in the run before."
-    )
-    last_scored_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name", "id"]
@@ -130,19 +130,11 @@ class Account(models.Model):
                 Q(payment_terms_days__gte=0, payment_terms_days__lte=365),
                 "Payment terms must be between 0 and 365 days.",
             ),
-            _check("accounts_account_kas_range", Q(kas__gte=0, kas__lte=100), "KAS must be between 0 and 100."),
-            _check(
-                "accounts_account_kas_previous_range",
-                Q(kas_previous__gte=0, kas_previous__lte=100),
-                "KAS must be between 0 and 100.",
-                field="kas_previous",
-            ),
         ]
         indexes = [
             models.Index(fields=["kind", "name"], name="account_kind_name_idx"),
             models.Index(fields=["stage"], name="account_stage_idx"),
             models.Index(fields=["key_status"], name="account_key_status_idx"),
-            models.Index(fields=["kas"], name="account_kas_idx"),
             models.Index(fields=["industry"], name="account_industry_idx"),
             models.Index(Lower("name"), name="account_lower_name_idx"),
         ]
@@ -307,6 +299,19 @@ WEIGHT = {"max_digits": 4, "decimal_places": 3, "validators": [MinValueValidator
 SCORE = {"max_digits": 5, "decimal_places": 2, "validators": [MinValueValidator(0), MaxValueValidator(100)]}
 
 
+class NumericField(models.Field):
+    """PostgreSQL ``numeric`` without precision or scale: exact decimals of any size (sums of money, a
+    ``percent_rank``), as a scoring run's stored inputs need. Values are ``Decimal``."""
+
+    description = "Exact decimal number of any precision"
+
+    def db_type(self, connection: Any) -> str:
+        return "numeric"
+
+    def to_python(self, value: Any) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+
 def _score_range(name: str, field: str) -> models.CheckConstraint:
     return _check(name, Q(**{f"{field}__gte": 0, f"{field}__lte": 100}), f"{field} must be between 0 and 100.")
 
@@ -413,7 +418,17 @@ class ScoringRun(models.Model):
                 field="finished_at",
             ),
         ]
-        indexes = [models.Index(fields=["status", "created_at"], name="scoringrun_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="scoringrun_status_idx"),
+            # The current run (accounts show its scores): the latest finished one by as_of.
+            models.Index(
+                F("as_of").desc(),
+                F("finished_at").desc(),
+                F("id").desc(),
+                condition=Q(status=ScoringRunStatus.DONE),
+                name="scoringrun_current_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Scoring run {self.pk} as of {self.as_of:%Y-%m-%d} ({self.status})"
@@ -425,14 +440,19 @@ class ScoringRun(models.Model):
 class AccountScore(models.Model):
     """An account's five criteria, KAS and key status in one run, with the explanation behind them."""
 
-    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="scores")
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="scores")
+    # No single-column FK indexes: the unique (run, account) and the (account, run) index lead with them, and a
+    # run inserts one row per account, so every index costs.
+    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="scores", db_index=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="scores", db_index=False)
     c1 = models.DecimalField(**SCORE, null=True, blank=True)
     c2 = models.DecimalField(**SCORE, null=True, blank=True)
     c3 = models.DecimalField(**SCORE, null=True, blank=True)
     c4 = models.DecimalField(**SCORE, null=True, blank=True)
     c5 = models.DecimalField(**SCORE, null=True, blank=True)
     kas = models.DecimalField(**SCORE)
+    kas_previous = models.DecimalField(
+        **SCORE, null=True, blank=True, help_text="KAS in the run before (the one the hysteresis reads)."
+    )
     completeness = models.DecimalField(**WEIGHT, help_text="Σ weights of the criteria that had data.")
     computed_key_status = models.CharField(max_length=16, choices=KeyStatus)
     key_status = models.CharField(max_length=16, choices=KeyStatus, help_text="After a director's pin, if any.")
@@ -442,7 +462,9 @@ class AccountScore(models.Model):
     # The key-status gates' inputs, as columns so a policy preview can re-decide every account in one query.
     orders_w365 = models.PositiveIntegerField(default=0)
     writeoff_w1095 = models.BooleanField(default=False)
-    explanation = models.JSONField(default=dict)
+    # What the run computed the criteria from, positionally (accounts.scoring.inputs.INPUT_FIELDS): the
+    # explanation is rendered from these on reading, so it can never disagree with the numbers.
+    inputs = ArrayField(NumericField(), default=list, blank=True)
 
     class Meta:
         ordering = ["-run_id", "account_id"]
@@ -455,7 +477,7 @@ class AccountScore(models.Model):
             ),
             *[
                 _score_range(f"accounts_accountscore_{field}_range", field)
-                for field in ("c1", "c2", "c3", "c4", "c5", "kas")
+                for field in ("c1", "c2", "c3", "c4", "c5", "kas", "kas_previous")
             ],
             _check(
                 "accounts_accountscore_completeness_range",
@@ -474,7 +496,11 @@ class AccountScore(models.Model):
                 field="previous_key_status",
             ),
         ]
-        indexes = [models.Index(fields=["account", "run"], name="accountscore_account_run_idx")]
+        indexes = [
+            models.Index(fields=["account", "run"], name="accountscore_account_run_idx"),
+            # Accounts ordered or filtered by their current KAS read one run's scores in KAS order.
+            models.Index(fields=["run", "kas"], name="accountscore_run_kas_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account} in run {self.run_id}: KAS {self.kas}"

@@ -99,7 +99,7 @@ def _score_context(account: Account) -> dict[str, Any]:
         "score": trend[0],
         "score_trend": trend,
         "explanation": explanation,
-        "key_advice": key_advice(explanation),
+        "key_advice": key_advice(explanation) if explanation else [],
     }
 
 

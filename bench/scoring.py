@@ -9,8 +9,9 @@ kept afterwards: loading the volume portfolio (``manage.py seed_volume``) takes 
 already holds the portfolio of the requested size is reused (``--reseed`` loads it again). Then:
 
 1. the scoring run (``accounts.scoring.runs.scoring_run_perform``) in a child process, as nightly: from unscored
-   accounts, yesterday's run to warm up, then today's timed (wall seconds), which rewrites every account whose
-   score moved; the child's peak resident memory comes from ``getrusage(RUSAGE_CHILDREN).ru_maxrss``;
+   accounts, yesterday's run to warm up, then today's timed (wall seconds, commit included), which writes a score
+   for every account and rewrites the key status of those whose status moved; the child's peak resident memory
+   comes from ``getrusage(RUSAGE_CHILDREN).ru_maxrss``;
 2. the naive way (``bench/naive_scoring.py``) over a sample of the population, extrapolated linearly;
 3. the floor: ``SELECT account_id, count(*), sum(net_amount) FROM accounts_order GROUP BY account_id``.
 
@@ -126,15 +127,14 @@ def child(as_of: datetime.date, result_path: Path) -> None:
     module_name, _colon, function_name = os.environ.get("KAM_BENCH_RUNNER", RUNNER).partition(":")
     scoring_run_perform = getattr(importlib.import_module(module_name), function_name)
 
-    # A nightly run as it happens: yesterday's run is the previous one and today's rewrites the accounts whose
-    # score moved (tenure alone moves most of them). So start from unscored accounts, score yesterday (warm-up),
-    # then time today.
+    # A nightly run as it happens: yesterday's run is the previous one (hysteresis, trend) and today's writes a
+    # score per account. So start from unscored accounts, score yesterday (warm-up), then time today.
     from django.db import connection as db
 
     with db.cursor() as cursor:
         cursor.execute("DELETE FROM accounts_accountscore")
         cursor.execute("DELETE FROM accounts_scoringrun")
-        cursor.execute("UPDATE accounts_account SET kas = NULL, kas_previous = NULL, last_scored_at = NULL")
+        cursor.execute("UPDATE accounts_account SET key_status = 'standard' WHERE key_status <> 'standard'")
     started = time.monotonic()
     warm = scoring_run_perform(as_of=as_of - datetime.timedelta(days=1))
     warmup_seconds = time.monotonic() - started
@@ -144,7 +144,7 @@ def child(as_of: datetime.date, result_path: Path) -> None:
     seconds = time.monotonic() - started
     print(
         f"timed run {run.pk}: {run.accounts_scored:,} accounts in {seconds:.2f} s ({run.status}),"
-        f" {run.counts.get('accounts_changed', 0):,} account rows rewritten, steps {run.timings} ms",
+        f" {run.counts.get('accounts_changed', 0):,} account key statuses rewritten, steps {run.timings} ms",
         flush=True,
     )
     result_path.write_text(

@@ -76,6 +76,13 @@ class AccountFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             self.team.set(extracted)
 
+    @factory.post_generation
+    def kas(self, create, extracted, **kwargs):
+        """``kas=`` scores the account in the current run, the way a scoring run would (KAS is derived);
+        ``kas__kas_previous=`` and other ``kas__`` keywords go to the score."""
+        if create and extracted is not None:
+            score_current(self, kas=extracted, **kwargs)
+
 
 class ContactFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -214,6 +221,18 @@ class ScoringRunFactory(factory.django.DjangoModelFactory):
     status = ScoringRunStatus.DONE
     started_at = factory.LazyFunction(timezone.now)
     finished_at = factory.LazyAttribute(lambda run: run.started_at)
+
+
+def current_run() -> ScoringRun:
+    """The current run (the latest finished one by as_of, whose scores accounts show); one as of today if none."""
+    run = ScoringRun.objects.filter(status=ScoringRunStatus.DONE).order_by("-as_of", "-finished_at", "-id").first()
+    return run if run is not None else ScoringRunFactory()
+
+
+def score_current(account: Account, *, kas: Decimal | str, **fields) -> AccountScore:
+    """Give ``account`` this KAS in the current run: what accounts show as their ``kas`` (and ``kas_previous``,
+    ``last_scored_at``)."""
+    return AccountScoreFactory(run=current_run(), account=account, kas=Decimal(kas), **fields)
 
 
 class AccountScoreFactory(factory.django.DjangoModelFactory):

@@ -14,6 +14,14 @@ class AccountSerializer(StrictModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
     owner_name = serializers.SerializerMethodField()
     team = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), many=True, required=False)
+    # The current run's score (accounts.selectors.accounts_with_score); null until a run scored the account.
+    kas = serializers.DecimalField(max_digits=5, decimal_places=2, read_only=True, allow_null=True)
+    kas_previous = serializers.DecimalField(
+        max_digits=5, decimal_places=2, read_only=True, allow_null=True, help_text="KAS in the run before."
+    )
+    last_scored_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the run that gave the current KAS finished."
+    )
 
     class Meta:
         model = Account

@@ -29,14 +29,20 @@ class AccountViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer):
         values = dict(serializer.validated_data)
         team = values.pop("team", None)
-        serializer.instance = services.account_create(actor=self.request.user, values=values, team=team)
+        account = services.account_create(actor=self.request.user, values=values, team=team)
+        serializer.instance = self._reloaded(account)
 
     def perform_update(self, serializer):
         values = dict(serializer.validated_data)
         team = values.pop("team", None)
-        serializer.instance = services.account_update(
+        account = services.account_update(
             actor=self.request.user, account=serializer.instance, values=values, team=team
         )
+        serializer.instance = self._reloaded(account)
+
+    def _reloaded(self, account):
+        # The answer shows the derived score fields, which only the selector's join provides.
+        return self.get_queryset().get(pk=account.pk)
 
     def perform_destroy(self, instance):
         services.account_delete(actor=self.request.user, account=instance)

@@ -1,9 +1,9 @@
 """The set-based half of a scoring run (DESIGN §5): a handful of SQL statements over the whole population.
 
 ``metrics_gather`` aggregates the orders, invoices, NPS answers and advocacy of every account in one pass each
-into temporary tables; ``scores_compute`` turns them into the five criteria, KAS, completeness and key status
-in one statement (window ``percent_rank`` for size), into the temporary table ``scoring_result``. Nothing here
-loops over accounts in Python.
+into temporary tables; ``scores_compute`` turns them into the five criteria, KAS, completeness, key status and
+the array of stored inputs in one statement (window ``percent_rank`` for size), into the temporary table
+``scoring_result``. Nothing here loops over accounts in Python.
 
 The arithmetic is the SQL image of ``accounts.scoring.formulas`` — that module is the reference and the tests
 compare the two on generated portfolios. Every division runs at 30 decimal places (``_div``), sub-results are
@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db.backends.utils import CursorWrapper
 
 from accounts.choices import InvoiceStatus, KeyStatus, OrderStatus, ScoringRunStatus, ServiceLevel
+from accounts.scoring.inputs import INPUT_FIELDS, MONTHS
 
 TEMP_TABLES = (
     "scoring_population",
@@ -32,11 +33,7 @@ TEMP_TABLES = (
     "scoring_invoices",
     "scoring_feedback",
     "scoring_advocacy",
-    "scoring_size",
 )
-
-# Explanation inputs are stored under this format tag; explain.explanation_from_stored renders them.
-STORED_FORMAT = "kas-v1/inputs"
 
 
 @dataclass(frozen=True)
@@ -106,6 +103,7 @@ def metrics_gather(cursor: CursorWrapper, *, as_of: date) -> dict[str, int]:
     cursor.execute("SET LOCAL work_mem = %s", [settings.KAM_SCORING_WORK_MEM])
     for table in TEMP_TABLES:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    counts: dict[str, int] = {}
     # Active accounts that existed at T: created by then, or with an order dated by then (imported history).
     cursor.execute(
         """
@@ -118,6 +116,7 @@ def metrics_gather(cursor: CursorWrapper, *, as_of: date) -> dict[str, int]:
         """,
         params,
     )
+    counts["scoring_population"] = cursor.rowcount
     months = ",\n".join(
         f"coalesce(sum(o.net_amount) FILTER (WHERE o.order_date >= %(b{13 - j})s AND o.order_date < %(b{12 - j})s),"
         f" 0) AS m{j}"
@@ -145,6 +144,7 @@ def metrics_gather(cursor: CursorWrapper, *, as_of: date) -> dict[str, int]:
         """,  # noqa: S608
         params,
     )
+    counts["scoring_orders"] = cursor.rowcount
     # C2: D = not cancelled, due in W(365); late = min(paid, T) − due (T when unpaid at T), 120 when written off.
     cursor.execute(
         """
@@ -168,6 +168,7 @@ def metrics_gather(cursor: CursorWrapper, *, as_of: date) -> dict[str, int]:
         """,
         params,
     )
+    counts["scoring_invoices"] = cursor.rowcount
     # NPS: the latest answer per contact in W(365) (ties broken by id), answers without a contact one by one.
     cursor.execute(
         """
@@ -187,6 +188,7 @@ def metrics_gather(cursor: CursorWrapper, *, as_of: date) -> dict[str, int]:
         """,
         params,
     )
+    counts["scoring_feedback"] = cursor.rowcount
     cursor.execute(
         """
         CREATE TEMP TABLE scoring_advocacy ON COMMIT DROP AS
@@ -197,22 +199,10 @@ def metrics_gather(cursor: CursorWrapper, *, as_of: date) -> dict[str, int]:
         """,
         params,
     )
-    counts = {}
-    # C3 size: percent_rank of R12 among the population of the same kind, sorted over narrow rows.
-    cursor.execute(
-        """
-        CREATE TEMP TABLE scoring_size ON COMMIT DROP AS
-        SELECT p.account_id,
-               (percent_rank() OVER (PARTITION BY p.kind ORDER BY coalesce(o.r12, 0)))::text::numeric AS size_rank
-          FROM scoring_population p LEFT JOIN scoring_orders o USING (account_id)
-        """
-    )
+    counts["scoring_advocacy"] = cursor.rowcount
     # The planner only needs row counts to pick hash joins; a temp table has no statistics until ANALYZE, and
     # the population is the one whose size matters.
     cursor.execute("ANALYZE scoring_population")
-    for table in TEMP_TABLES:
-        cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 (our constant names)
-        counts[table] = cursor.fetchone()[0]
     return counts
 
 
@@ -232,78 +222,63 @@ def previous_run_id(cursor: CursorWrapper, *, as_of: date, exclude_run_id: int |
     return None if row is None else row[0]
 
 
-def _score_sql() -> tuple[str, str, str]:
-    total = " + ".join(f"m{j}" for j in range(1, 13))
-    active = " + ".join(f"(m{j} > 0)::int" for j in range(1, 13))
-    squares = " + ".join(f"m{j} * m{j}" for j in range(1, 13))
-    months_json = ", ".join(f"m{j}::text" for j in range(1, 13))
+def _inputs_array() -> str:
+    """The ``AccountScore.inputs`` array, in the order of ``inputs.INPUT_FIELDS``."""
+    sources = {
+        **{month: month for month in MONTHS},
+        "invoices_due_w365": "due_count",
+        "amount_due_w365": "due_amount",
+        "late_amount_days": "late_amount_days",
+        "overdue_unpaid": "overdue_unpaid",
+        "writeoff_w1095": "writeoff_w1095::int",
+        "revenue_w365": "r12",
+        "revenue_previous_w365": "r12p",
+        "size_percent_rank": "size_rank",
+        "annual_potential": "annual_potential",
+        "days_since_first_order": "days_since_first_order",
+        "orders_w365": "orders_w365",
+        "nps_sum": "nps_sum",
+        "nps_count": "nps_count",
+        "verified_advocacy_w730": "verified_w730",
+        "premium_revenue_w365": "premium",
+        "enhanced_revenue_w365": "enhanced",
+        "discount_weighted_sum": "discount_sum",
+        "override_id": "override_id",
+    }
+    return "ARRAY[" + ", ".join(sources[name] for name in INPUT_FIELDS) + "]::numeric[]"
+
+
+def _score_sql() -> str:
+    total = " + ".join(MONTHS)
+    active = " + ".join(f"({m} > 0)::int" for m in MONTHS)
+    squares = " + ".join(f"{m} * {m}" for m in MONTHS)
     key_statuses = f"'{KeyStatus.KEY.value}', '{KeyStatus.STRATEGIC.value}'"
     # Every splice below is a constant or an expression built from constants; values travel as parameters.
-    # Three statements, each into a temporary table: wide intermediate rows are written once instead of being
-    # recomputed per reference (inlined CTEs) or spilled (materialised CTEs).
-    inputs_sql = f"""
-    CREATE TEMP TABLE scoring_inputs ON COMMIT DROP AS
-    WITH inputs AS (
-        SELECT p.account_id, p.kind, p.annual_potential, p.shown_key_status,
-               {", ".join(f"coalesce(o.m{j}, 0) AS m{j}" for j in range(1, 13))},
-               coalesce(o.r12, 0) AS r12, coalesce(o.r12p, 0) AS r12p,
-               coalesce(o.premium, 0) AS premium, coalesce(o.enhanced, 0) AS enhanced,
-               coalesce(o.discount_sum, 0) AS discount_sum,
-               coalesce(o.orders_w365, 0) AS orders_w365,
-               %(t)s::date - o.first_order AS days_since_first_order,
-               coalesce(i.due_count, 0) AS due_count, coalesce(i.due_amount, 0) AS due_amount,
-               coalesce(i.late_amount_days, 0) AS late_amount_days,
-               coalesce(i.overdue_unpaid, 0) AS overdue_unpaid,
-               coalesce(i.writeoff_w1095, false) AS writeoff_w1095,
-               f.nps_sum, coalesce(f.nps_count, 0) AS nps_count,
-               coalesce(a.verified_w730, 0) AS verified_w730,
-               z.size_rank,
-               prev.computed_key_status AS previous_key_status, prev.kas AS previous_kas,
-               ov.key_status AS pinned_key_status, ov.id AS override_id
-          FROM scoring_population p
-          LEFT JOIN scoring_orders o USING (account_id)
-          LEFT JOIN scoring_invoices i USING (account_id)
-          LEFT JOIN scoring_feedback f USING (account_id)
-          LEFT JOIN scoring_advocacy a USING (account_id)
-          JOIN scoring_size z USING (account_id)
-          LEFT JOIN accounts_accountscore prev ON prev.account_id = p.account_id AND prev.run_id = %(previous_run)s
-          LEFT JOIN LATERAL (
-                SELECT o2.id, o2.key_status FROM accounts_keystatusoverride o2
-                 WHERE o2.account_id = p.account_id AND o2.revoked_at IS NULL AND o2.expires_on >= %(t)s
-                   AND (o2.created_at AT TIME ZONE %(tz)s)::date <= %(t)s
-                 ORDER BY o2.created_at DESC, o2.id DESC LIMIT 1
-          ) ov ON true
-    )
-        SELECT inputs.*, {total} AS m_total, {squares} AS m_squares, {active} AS active_months,
-           jsonb_build_object(
-               'format', '{STORED_FORMAT}',
-               'monthly_revenue', jsonb_build_array({months_json}),
-               'invoices_due_w365', due_count,
-               'amount_due_w365', due_amount::text,
-               'late_amount_days', late_amount_days::text,
-               'overdue_unpaid', overdue_unpaid::text,
-               'writeoff_w1095', writeoff_w1095,
-               'revenue_w365', r12::text,
-               'revenue_previous_w365', r12p::text,
-               'size_percent_rank', size_rank::text,
-               'annual_potential', annual_potential::text,
-               'days_since_first_order', days_since_first_order,
-               'orders_w365', orders_w365,
-               'nps_sum', nps_sum,
-               'nps_count', nps_count,
-               'verified_advocacy_w730', verified_w730,
-               'premium_revenue_w365', premium::text,
-               'enhanced_revenue_w365', enhanced::text,
-               'discount_weighted_sum', discount_sum::text,
-               'previous_key_status', previous_key_status,
-               'override_id', override_id
-           ) AS explanation
-      FROM inputs
-    """  # noqa: S608
-    criteria_sql = f"""
-    CREATE TEMP TABLE scoring_criteria ON COMMIT DROP AS
-    SELECT account_id, shown_key_status, orders_w365, writeoff_w1095, previous_key_status, previous_kas,
-           pinned_key_status, override_id, explanation,
+    # One statement, five levels: inputs (joins, the size rank, the stored array) → parts → criteria → KAS →
+    # key status. Each level ends in OFFSET 0, which keeps the planner from inlining it into the next: inlined,
+    # every reference to c1…c5 or kas would recompute its whole expression tree.
+    return f"""
+    CREATE TEMP TABLE scoring_result ON COMMIT DROP AS
+    SELECT account_id, shown_key_status, c1, c2, c3, c4, c5, kas, completeness, computed_key_status,
+           coalesce(pinned_key_status, computed_key_status) AS key_status,
+           coalesce(previous_key_status, '') AS previous_key_status, previous_kas,
+           orders_w365, writeoff_w1095, override_id, inputs
+      FROM (SELECT scored.*,
+               CASE WHEN (kas >= %(key_t)s AND orders_w365 >= %(min_orders)s AND NOT writeoff_w1095)
+                      OR (previous_key_status IN ({key_statuses}) AND kas >= %(retain_t)s AND NOT writeoff_w1095)
+                    THEN CASE WHEN kas >= %(strategic_t)s THEN '{KeyStatus.STRATEGIC.value}'
+                              ELSE '{KeyStatus.KEY.value}' END
+                    WHEN kas >= %(candidate_t)s THEN '{KeyStatus.CANDIDATE.value}'
+                    ELSE '{KeyStatus.STANDARD.value}'
+               END AS computed_key_status
+      FROM (SELECT criteria.*,
+               round(%(w1)s * coalesce(c1, 0) + %(w2)s * coalesce(c2, 0) + %(w3)s * coalesce(c3, 0)
+                     + %(w4)s * coalesce(c4, 0) + %(w5)s * coalesce(c5, 0), 2) AS kas,
+               (CASE WHEN c1 IS NULL THEN 0 ELSE %(w1)s END + CASE WHEN c2 IS NULL THEN 0 ELSE %(w2)s END
+                + CASE WHEN c3 IS NULL THEN 0 ELSE %(w3)s END + CASE WHEN c4 IS NULL THEN 0 ELSE %(w4)s END
+                + CASE WHEN c5 IS NULL THEN 0 ELSE %(w5)s END) AS completeness
+      FROM (SELECT account_id, shown_key_status, orders_w365, writeoff_w1095, previous_key_status, previous_kas,
+                   pinned_key_status, override_id, inputs,
                CASE WHEN m_total = 0 THEN 0::numeric
                     ELSE round(0.5 * {_div("100 * active_months", "12")} + 0.5 * 100 * {_clamp("1 - cv / 1.5")}, 2)
                     END AS c1,
@@ -321,7 +296,7 @@ def _score_sql() -> tuple[str, str, str]:
                     THEN round(0.6 * 100 * least(1, service_share / 0.5)
                                + 0.4 * 100 * {_clamp("1 - mean_discount / 20")}, 2)
                     END AS c5
-      FROM (SELECT scoring_inputs.*,
+      FROM (SELECT inputs.*,
                -- cv = pstdev/mean = sqrt(12·Σv² − (Σv)²)/Σv: one exact radicand instead of twelve deviations
                CASE WHEN m_total > 0
                     THEN {_div("sqrt(round((12 * m_squares - m_total * m_total)::numeric, 20))", "m_total")} END AS cv,
@@ -338,34 +313,44 @@ def _score_sql() -> tuple[str, str, str]:
                CASE WHEN verified_w730 = 0 THEN 0 WHEN verified_w730 = 1 THEN 60 ELSE 100 END AS advocacy,
                CASE WHEN r12 > 0 THEN {_div("premium + 0.5 * enhanced", "r12")} END AS service_share,
                CASE WHEN r12 > 0 THEN {_div("discount_sum", "r12")} END AS mean_discount
-              FROM scoring_inputs) parts
+      FROM (SELECT ranked.*, {total} AS m_total, {squares} AS m_squares, {active} AS active_months,
+                   {_inputs_array()} AS inputs
+      FROM (SELECT p.account_id, p.kind, p.annual_potential, p.shown_key_status,
+               {", ".join(f"coalesce(o.{m}, 0) AS {m}" for m in MONTHS)},
+               coalesce(o.r12, 0) AS r12, coalesce(o.r12p, 0) AS r12p,
+               coalesce(o.premium, 0) AS premium, coalesce(o.enhanced, 0) AS enhanced,
+               coalesce(o.discount_sum, 0) AS discount_sum,
+               coalesce(o.orders_w365, 0) AS orders_w365,
+               %(t)s::date - o.first_order AS days_since_first_order,
+               coalesce(i.due_count, 0) AS due_count, coalesce(i.due_amount, 0) AS due_amount,
+               coalesce(i.late_amount_days, 0) AS late_amount_days,
+               coalesce(i.overdue_unpaid, 0) AS overdue_unpaid,
+               coalesce(i.writeoff_w1095, false) AS writeoff_w1095,
+               f.nps_sum, coalesce(f.nps_count, 0) AS nps_count,
+               coalesce(a.verified_w730, 0) AS verified_w730,
+               -- C3 size: percent_rank of R12 among the population of the same kind, as its shortest exact
+               -- text. R12 has two decimals, so ordering by its cents is the same order and sorts faster.
+               (percent_rank() OVER (PARTITION BY p.kind ORDER BY (coalesce(o.r12, 0) * 100)::bigint))::text::numeric
+                   AS size_rank,
+               prev.computed_key_status AS previous_key_status, prev.kas AS previous_kas,
+               ov.key_status AS pinned_key_status, ov.id AS override_id
+          FROM scoring_population p
+          LEFT JOIN scoring_orders o USING (account_id)
+          LEFT JOIN scoring_invoices i USING (account_id)
+          LEFT JOIN scoring_feedback f USING (account_id)
+          LEFT JOIN scoring_advocacy a USING (account_id)
+          LEFT JOIN accounts_accountscore prev ON prev.account_id = p.account_id AND prev.run_id = %(previous_run)s
+          -- the pin in force at T: created by then, not revoked, not expired (at most one is open)
+          LEFT JOIN (SELECT DISTINCT ON (o2.account_id) o2.account_id, o2.id, o2.key_status
+                       FROM accounts_keystatusoverride o2
+                      WHERE o2.revoked_at IS NULL AND o2.expires_on >= %(t)s
+                        AND (o2.created_at AT TIME ZONE %(tz)s)::date <= %(t)s
+                      ORDER BY o2.account_id, o2.created_at DESC, o2.id DESC) ov ON ov.account_id = p.account_id
+           OFFSET 0) ranked OFFSET 0) inputs OFFSET 0) parts OFFSET 0) criteria OFFSET 0) scored OFFSET 0) decided
     """  # noqa: S608
-    result_sql = f"""
-    CREATE TEMP TABLE scoring_result ON COMMIT DROP AS
-    SELECT account_id, shown_key_status, c1, c2, c3, c4, c5, kas, completeness, computed_key_status,
-           coalesce(pinned_key_status, computed_key_status) AS key_status,
-           coalesce(previous_key_status, '') AS previous_key_status, previous_kas,
-           orders_w365, writeoff_w1095, override_id, explanation
-      FROM (SELECT scored.*,
-               CASE WHEN (kas >= %(key_t)s AND orders_w365 >= %(min_orders)s AND NOT writeoff_w1095)
-                      OR (previous_key_status IN ({key_statuses}) AND kas >= %(retain_t)s AND NOT writeoff_w1095)
-                    THEN CASE WHEN kas >= %(strategic_t)s THEN '{KeyStatus.STRATEGIC.value}'
-                              ELSE '{KeyStatus.KEY.value}' END
-                    WHEN kas >= %(candidate_t)s THEN '{KeyStatus.CANDIDATE.value}'
-                    ELSE '{KeyStatus.STANDARD.value}'
-               END AS computed_key_status
-              FROM (SELECT scoring_criteria.*,
-               round(%(w1)s * coalesce(c1, 0) + %(w2)s * coalesce(c2, 0) + %(w3)s * coalesce(c3, 0)
-                     + %(w4)s * coalesce(c4, 0) + %(w5)s * coalesce(c5, 0), 2) AS kas,
-               (CASE WHEN c1 IS NULL THEN 0 ELSE %(w1)s END + CASE WHEN c2 IS NULL THEN 0 ELSE %(w2)s END
-                + CASE WHEN c3 IS NULL THEN 0 ELSE %(w3)s END + CASE WHEN c4 IS NULL THEN 0 ELSE %(w4)s END
-                + CASE WHEN c5 IS NULL THEN 0 ELSE %(w5)s END) AS completeness
-                      FROM scoring_criteria) scored) decided
-    """  # noqa: S608
-    return (inputs_sql, criteria_sql, result_sql)
 
 
-SCORE_SQL: tuple[str, str, str] = _score_sql()
+SCORE_SQL: str = _score_sql()
 
 
 def policy_params(policy: Any) -> dict[str, Any]:
@@ -388,9 +373,6 @@ def scores_compute(cursor: CursorWrapper, *, as_of: date, policy: Thresholds, pr
     """Compute every account's criteria, KAS and key status into ``scoring_result``; returns its row count.
     ``metrics_gather`` must have run in the same transaction."""
     params = {"t": as_of, "tz": settings.TIME_ZONE, "previous_run": previous_run, **policy_params(policy)}
-    for table in ("scoring_inputs", "scoring_criteria", "scoring_result"):
-        cursor.execute(f"DROP TABLE IF EXISTS {table}")
-    for statement in SCORE_SQL:
-        cursor.execute(statement, params)
-    cursor.execute("SELECT count(*) FROM scoring_result")
-    return int(cursor.fetchone()[0])
+    cursor.execute("DROP TABLE IF EXISTS scoring_result")
+    cursor.execute(SCORE_SQL, params)
+    return int(cursor.rowcount)

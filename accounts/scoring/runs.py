@@ -174,10 +174,10 @@ def step_score(context: RunContext) -> None:
     cursor.execute(
         """
         INSERT INTO accounts_accountscore
-               (run_id, account_id, c1, c2, c3, c4, c5, kas, completeness, computed_key_status, key_status,
-                previous_key_status, orders_w365, writeoff_w1095, explanation)
-        SELECT %s, account_id, c1, c2, c3, c4, c5, kas, completeness, computed_key_status, key_status,
-               previous_key_status, orders_w365, writeoff_w1095, explanation
+               (run_id, account_id, c1, c2, c3, c4, c5, kas, kas_previous, completeness, computed_key_status,
+                key_status, previous_key_status, orders_w365, writeoff_w1095, inputs)
+        SELECT %s, account_id, c1, c2, c3, c4, c5, kas, previous_kas, completeness, computed_key_status,
+               key_status, previous_key_status, orders_w365, writeoff_w1095, inputs
           FROM scoring_result
          ORDER BY account_id
         """,
@@ -206,10 +206,9 @@ def step_score(context: RunContext) -> None:
     context.counts.update(
         {"key_status": per_status, "overridden": overridden, "null_criteria": nulls, "previous_run": previous}
     )
-    # Accounts show the latest as_of: a back-dated run is kept for history but leaves them as they are.
-    # Only rows whose KAS, trend or status changed are written: every account row update costs nine index
-    # entries, so rewriting unchanged rows would double the run. last_scored_at is thus when the account's shown
-    # score last changed; the run's finished_at says when it was last confirmed.
+    # Accounts show the scores of the current run (the latest as_of), joined in on reading: nothing to copy. Only
+    # their key status is a column (filtered on everywhere, moved by pins and, later, by benefits), rewritten
+    # where it changed. A back-dated run is kept as history and leaves it alone.
     cursor.execute(
         "SELECT EXISTS (SELECT 1 FROM accounts_scoringrun WHERE status = %s AND as_of > %s AND id <> %s)",
         [ScoringRunStatus.DONE.value, run.as_of, run.pk],
@@ -220,12 +219,9 @@ def step_score(context: RunContext) -> None:
         return
     cursor.execute(
         """
-        UPDATE accounts_account a
-           SET kas = r.kas, kas_previous = r.previous_kas, key_status = r.key_status, last_scored_at = now()
+        UPDATE accounts_account a SET key_status = r.key_status
           FROM scoring_result r
-         WHERE a.id = r.account_id
-           AND (a.kas IS DISTINCT FROM r.kas OR a.kas_previous IS DISTINCT FROM r.previous_kas
-                OR a.key_status <> r.key_status)
+         WHERE a.id = r.account_id AND a.key_status <> r.key_status
         """
     )
     context.counts["accounts_changed"] = cursor.rowcount

@@ -12,7 +12,7 @@ from accounts.choices import ScoringRunStatus
 from accounts.models import Account, AccountScore, KeyStatusOverride, ScoringPolicy, ScoringRun
 from accounts.scoring.explain import explanation_from_stored
 from accounts.scoring.formulas import Policy
-from accounts.scoring.metrics import STORED_FORMAT
+from accounts.scoring.inputs import inputs_read
 from kam.roles import sees_all_accounts
 
 
@@ -33,9 +33,9 @@ def account_score_latest(*, account: Account) -> AccountScore | None:
 def score_explanation(*, score: AccountScore) -> dict[str, Any]:
     """The full explanation of a stored score: criteria with inputs, contributions, caps, missing data and
     sentences, and why the account has its key status (with the director's pin, if one set it)."""
-    stored = score.explanation
-    if stored.get("format") != STORED_FORMAT:
-        return dict(stored)
+    if not score.inputs:  # a score entered by hand (admin, fixtures) has nothing to explain
+        return {}
+    stored = inputs_read(score.inputs, previous_key_status=score.previous_key_status)
     pinned = None
     override_id = stored.get("override_id")
     if override_id is not None:

@@ -372,10 +372,9 @@ def test_unknown_api_paths_answer_json_404(api, director):
 
 
 def test_unscored_accounts_sort_last_either_way(api, director):
-    # given one scored and one unscored account (kas is derived, so set it the way scoring will: in SQL)
-    scored = AccountFactory(name="Scored")
+    # given one scored and one unscored account (kas is derived: the current run's score)
+    AccountFactory(name="Scored", kas="72.50")
     AccountFactory(name="Unscored")
-    Account.objects.filter(pk=scored.pk).update(kas="72.50")
     client = api(director)
     # when sorting by KAS either way / then the account without a score comes last
     for ordering in ("kas", "-kas"):

@@ -25,6 +25,7 @@ from tests.factories import (
     InvoiceFactory,
     OrderFactory,
     manager_factory,
+    score_current,
 )
 
 pytestmark = pytest.mark.django_db
@@ -448,8 +449,8 @@ def test_account_page_shows_profile_team_and_contacts(client, manager, colleague
         payment_terms_days=60,
         stage=LadderStage.SUPPORTER,
         key_status=KeyStatus.KEY,
-        kas=Decimal("74.25"),
     )
+    score_current(account, kas="74.25")
     ContactFactory(account=account, name="Ada Lovelace", job_title="CTO", buying_role=BuyingRole.CHAMPION)
     ContactFactory(account=account, name="Former Buyer", is_active=False)
     client.force_login(manager)

@@ -15,7 +15,7 @@ from django.utils.html import escape
 from accounts.choices import KeyStatus, ScoringRunStatus
 from accounts.models import Account, KeyStatusOverride, ScoringRun
 from accounts.scoring.runs import scoring_run_perform
-from tests.factories import OrderFactory, ScoringRunFactory
+from tests.factories import OrderFactory, ScoringRunFactory, score_current
 
 PORTFOLIO = reverse("accounts:account_list")
 RUNS = reverse("accounts:scoring_run_list")
@@ -145,7 +145,7 @@ def test_account_page_score_is_404_for_an_outsider(client, outsider, scored_acco
 )
 def test_portfolio_shows_the_kas_trend(client, manager, account, kas, previous, arrow, title):
     # given an account whose KAS moved since the run before
-    Account.objects.filter(pk=account.pk).update(kas=Decimal(kas), kas_previous=Decimal(previous))
+    score_current(account, kas=kas, kas_previous=Decimal(previous))
     client.force_login(manager)
     # when the portfolio is shown
     content = client.get(PORTFOLIO).content.decode()
@@ -155,7 +155,7 @@ def test_portfolio_shows_the_kas_trend(client, manager, account, kas, previous, 
 
 def test_portfolio_first_score_has_no_direction(client, manager, account):
     # given an account scored once / when the portfolio is shown / then the trend says it is the first score
-    Account.objects.filter(pk=account.pk).update(kas=Decimal("40.00"), kas_previous=None)
+    score_current(account, kas="40.00", kas_previous=None)
     client.force_login(manager)
     assert 'title="First score"' in client.get(PORTFOLIO).content.decode()
 

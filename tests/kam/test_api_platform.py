@@ -55,7 +55,6 @@ def test_schema_and_docs_are_served_without_a_cdn(client):
 @pytest.mark.parametrize(
     "model,values,field",
     [
-        (Account, {"kas": 101}, "kas"),
         (Account, {"payment_terms_days": 999}, "payment_terms_days"),
         (Account, {"country": "xx"}, "country"),
         (Account, {"external_id": ""}, "external_id"),

@@ -19,7 +19,7 @@ from accounts.models import AccountScore, ScoringRun
 from accounts.scoring.runs import scoring_run_perform
 from accounts.tasks import scoring_run_execute_task
 from kam.celery import app
-from tests.factories import AccountFactory, AccountScoreFactory, OrderFactory, ScoringRunFactory
+from tests.factories import AccountFactory, AccountScoreFactory, OrderFactory, ScoringRunFactory, score_current
 
 pytestmark = pytest.mark.django_db
 
@@ -305,8 +305,7 @@ def test_scores_list_query_count_is_constant(api, manager, account):
 
 def test_account_shows_kas_and_previous_kas_read_only(api, director, account):
     # given a scored account
-    account.kas, account.kas_previous = Decimal("71.00"), Decimal("64.25")
-    account.save(update_fields=["kas", "kas_previous"])
+    score_current(account, kas="71.00", kas_previous=Decimal("64.25"))
     client = api(director)
     # when it is read, and someone tries to write kas_previous
     body = client.get(f"/api/v1/accounts/{account.pk}/").json()

@@ -12,8 +12,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.choices import ScoringRunStatus
-from accounts.models import AccountScore, ScoringRun
+from accounts.models import Account, AccountScore, ScoringRun
 from accounts.scoring import runs
+from accounts.selectors import accounts_with_score
 from tests.factories import AccountFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,16 +41,16 @@ def test_rescore_scores_every_account_and_prints_progress_and_summary():
     accounts = [account_with_orders(orders=n) for n in (1, 4, 12)]
     # when rescore runs
     output = rescore()
-    # then every account has a score from one finished run, and its KAS is written on the account
+    # then every account has a score from one finished run, which the account shows
     run = ScoringRun.objects.get()
     assert run.status == ScoringRunStatus.DONE
     assert run.as_of == timezone.localdate()
     for account in accounts:
-        account.refresh_from_db()
+        account = accounts_with_score(Account.objects.filter(pk=account.pk)).get()
         score = AccountScore.objects.get(run=run, account=account)
         assert account.kas == score.kas
         assert account.key_status == score.key_status
-        assert account.last_scored_at is not None
+        assert account.last_scored_at == run.finished_at
     # and the output shows each step, then the summary
     for step in ("gather inputs…", "gather inputs:", "score accounts…", "score accounts:"):
         assert step in output

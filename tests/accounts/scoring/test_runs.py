@@ -15,6 +15,7 @@ from accounts.choices import InvoiceStatus, KeyStatus, OrderStatus, ScoringRunSt
 from accounts.models import Account, AccountScore, KeyStatusOverride, ScoringRun
 from accounts.scoring import formulas, runs
 from accounts.scoring.selectors import account_score_latest, score_explanation
+from accounts.selectors import accounts_with_score
 from accounts.tasks import scoring_run_execute_task
 from tests.factories import (
     AccountFactory,
@@ -45,6 +46,11 @@ def monthly_orders(account, *, amount="1000.00", day=20, months=12, **fields):
     return orders
 
 
+def shown(account):
+    """The account as the pages and the API read it: with the current run's score joined in."""
+    return accounts_with_score(Account.objects.filter(pk=account.pk)).get()
+
+
 def test_a_hand_computed_account_scores_exactly_and_later_records_are_invisible():
     # given one customer with an order of 1,000 on the 20th of each of the last 12 complete months (10% discount),
     # plus an order after T and a cancelled one, which must not count
@@ -66,9 +72,8 @@ def test_a_hand_computed_account_scores_exactly_and_later_records_are_invisible(
     assert score.completeness == Decimal("0.800")
     assert score.computed_key_status == score.key_status == KeyStatus.STANDARD
     assert score.orders_w365 == 12
-    account.refresh_from_db()
-    assert account.kas == Decimal("44.56")
-    assert account.last_scored_at is not None
+    assert shown(account).kas == Decimal("44.56")
+    assert shown(account).last_scored_at == run.finished_at
 
 
 def test_the_population_is_active_accounts_that_existed_at_t():
@@ -156,12 +161,36 @@ def test_running_twice_gives_the_same_outputs():
 
     # then both runs stored the same numbers and explanations
     def rows(run):
-        return sorted(
-            run.scores.values_list("account_id", "c1", "c2", "c3", "c4", "c5", "kas", "key_status", "explanation")
-        )
+        return sorted(run.scores.values_list("account_id", "c1", "c2", "c3", "c4", "c5", "kas", "key_status", "inputs"))
 
     assert rows(first) == rows(second)
     assert second.status_changes == 0
+
+
+def row_version(account):
+    """PostgreSQL's xmin of the account's row: it changes whenever the row is rewritten."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT xmin::text FROM accounts_account WHERE id = %s", [account.pk])
+        return cursor.fetchone()[0]
+
+
+def test_accounts_show_the_new_scores_without_their_rows_being_rewritten():
+    # given two standard accounts, scored yesterday
+    steady, pinned = AccountFactory(), AccountFactory()
+    for account in (steady, pinned):
+        monthly_orders(account, amount="500.00")
+    runs.scoring_run_perform(as_of=T - datetime.timedelta(days=1))
+    untouched = row_version(steady)
+    # when one of them shows another status (a pin since expired), and today's run scores both
+    Account.objects.filter(pk=pinned.pk).update(key_status=KeyStatus.KEY)
+    run = runs.scoring_run_perform(as_of=T)
+    # then only the account whose shown status moved was written; both show today's KAS
+    assert run.counts["accounts_changed"] == 1
+    assert row_version(steady) == untouched
+    assert Account.objects.get(pk=pinned.pk).key_status == KeyStatus.STANDARD
+    for account in (steady, pinned):
+        assert shown(account).kas == AccountScore.objects.get(run=run, account=account).kas
+        assert shown(account).last_scored_at == run.finished_at
 
 
 def test_hysteresis_reads_the_previous_runs_computed_status():
@@ -178,8 +207,7 @@ def test_hysteresis_reads_the_previous_runs_computed_status():
     assert score.computed_key_status == formulas.key_status(
         kas=score.kas, orders_w365=score.orders_w365, writeoff_w1095=score.writeoff_w1095, previous=KeyStatus.KEY
     )
-    account.refresh_from_db()
-    assert account.kas_previous == Decimal("72.00")
+    assert shown(account).kas_previous == Decimal("72.00")
     assert run.counts["previous_run"] == earlier.pk
 
 
@@ -224,16 +252,14 @@ def test_a_back_dated_run_keeps_history_but_leaves_accounts_alone():
     # given an account scored as of T
     account = AccountFactory()
     monthly_orders(account)
-    runs.scoring_run_perform(as_of=T)
-    account.refresh_from_db()
-    shown = account.kas
+    latest = runs.scoring_run_perform(as_of=T)
     # when a run as of a month earlier is made
     older = runs.scoring_run_perform(as_of=T - datetime.timedelta(days=31))
     # then it stored its scores but the account still shows the latest
     assert older.scores.filter(account=account).exists()
     assert older.counts["accounts_updated"] is False
-    account.refresh_from_db()
-    assert account.kas == shown
+    assert shown(account).kas == AccountScore.objects.get(run=latest, account=account).kas
+    assert shown(account).last_scored_at == latest.finished_at
 
 
 def test_a_failing_step_rolls_everything_back(monkeypatch):
@@ -251,8 +277,7 @@ def test_a_failing_step_rolls_everything_back(monkeypatch):
     assert run.status == ScoringRunStatus.FAILED
     assert "disk full" in run.error
     assert not AccountScore.objects.filter(run=run).exists()
-    account.refresh_from_db()
-    assert account.kas is None
+    assert shown(account).kas is None
 
 
 def test_as_of_in_the_future_is_refused():
@@ -315,4 +340,4 @@ def test_a_second_run_waits_for_the_lock_and_fails_clearly_when_it_waits_too_lon
     assert not AccountScore.objects.exists()
     # and once the lock is free, a run goes through
     assert runs.scoring_run_perform(as_of=T).status == ScoringRunStatus.DONE
-    assert Account.objects.get().kas is not None
+    assert shown(Account.objects.get()).kas is not None
