@@ -30,6 +30,7 @@ from accounts.selectors import accounts_visible_to
 from accounts.services import INVOICE_FIELDS, ORDER_FIELDS
 from kam.constraints import field_for_constraint
 from kam.roles import is_director, is_integration
+from relationships.tasks import ladder_evaluate_on_commit
 
 BULK_MAX_ITEMS = 5000
 REFERENCE_FIELDS = frozenset({"account", "account_external_id"})
@@ -306,6 +307,8 @@ def _upsert(
         # 4. One statement writes the batch.
         rows = [{**cleaned[index], "account": targets[index].pk} for index in checked]
         created, changed = _write(spec, rows)
+        # The ladder of every account the batch touched (and of those rows moved away from) is re-evaluated.
+        ladder_evaluate_on_commit({row["account"] for row in rows} | set(moves.values()))
     updated = len(rows) - created
     return BulkResult(created=created, updated=updated, unchanged=updated - changed)
 

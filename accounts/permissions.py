@@ -115,3 +115,23 @@ def can_log_interaction(user: Any, account: Account) -> bool:
 
 def can_change_interaction(user: Any, interaction: Any) -> bool:
     return is_director(user) or interaction.user_id == user.pk or interaction.account.owner_id == user.pk
+
+
+def can_log_feedback(user: Any, account: Account) -> bool:
+    """An NPS answer comes from the survey tool, or from a contact who gave it to the people working on the
+    account (a business review, a call): they log it too. Changing or deleting one stays with integrations and
+    directors."""
+    return is_director(user) or is_integration(user) or _works_on(user, account)
+
+
+# --- the loyalty ladder -------------------------------------------------------------------------------------
+
+
+def can_request_ladder_override(user: Any, account: Account) -> bool:
+    """Those working on the account ask for a pinned stage; a director's own request applies at once."""
+    return not is_integration(user) and (is_director(user) or _works_on(user, account))
+
+
+def can_decide_ladder(user: Any) -> bool:
+    """Partner proposals and override requests are decided by directors (DESIGN §6, §9)."""
+    return is_director(user)

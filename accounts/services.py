@@ -20,6 +20,7 @@ from accounts.permissions import (
     can_write_commercial_records,
 )
 from kam.roles import ACCOUNT_MANAGER, KAM_DIRECTOR, user_roles
+from relationships.tasks import ladder_evaluate_on_commit
 
 ACCOUNT_EDITABLE_FIELDS = frozenset(
     {
@@ -188,30 +189,38 @@ def _may_write_commercial(actor: Any, account: Account) -> None:
         raise PermissionDenied("Orders, invoices, NPS answers and contracts are written by integrations and directors.")
 
 
+# Every write of evidence below has the ladder re-evaluate the accounts it touched once it commits (DESIGN §6).
+
+
 @transaction.atomic
 def order_create(*, actor: Any, account: Account, values: Mapping[str, Any]) -> Order:
     _may_write_commercial(actor, account)
+    ladder_evaluate_on_commit([account.pk])
     return record_save(record=Order(account=account), values=values, allowed=ORDER_FIELDS)
 
 
 @transaction.atomic
 def order_update(*, actor: Any, order: Order, values: Mapping[str, Any], account: Account | None = None) -> Order:
     _may_write_commercial(actor, order.account)
+    ladder_evaluate_on_commit([order.account_id])
     if account is not None and account.pk != order.account_id:
         _may_write_commercial(actor, account)
         order.account = account
+        ladder_evaluate_on_commit([account.pk])
     return record_save(record=order, values=values, allowed=ORDER_FIELDS)
 
 
 @transaction.atomic
 def order_delete(*, actor: Any, order: Order) -> None:
     _may_write_commercial(actor, order.account)
+    ladder_evaluate_on_commit([order.account_id])
     order.delete()
 
 
 @transaction.atomic
 def invoice_create(*, actor: Any, account: Account, values: Mapping[str, Any]) -> Invoice:
     _may_write_commercial(actor, account)
+    ladder_evaluate_on_commit([account.pk])
     return record_save(record=Invoice(account=account), values=values, allowed=INVOICE_FIELDS)
 
 
@@ -220,13 +229,16 @@ def invoice_update(
     *, actor: Any, invoice: Invoice, values: Mapping[str, Any], account: Account | None = None
 ) -> Invoice:
     _may_write_commercial(actor, invoice.account)
+    ladder_evaluate_on_commit([invoice.account_id])
     if account is not None and account.pk != invoice.account_id:
         _may_write_commercial(actor, account)
         invoice.account = account
+        ladder_evaluate_on_commit([account.pk])
     return record_save(record=invoice, values=values, allowed=INVOICE_FIELDS)
 
 
 @transaction.atomic
 def invoice_delete(*, actor: Any, invoice: Invoice) -> None:
     _may_write_commercial(actor, invoice.account)
+    ladder_evaluate_on_commit([invoice.account_id])
     invoice.delete()

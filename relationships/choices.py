@@ -34,3 +34,25 @@ class InteractionStatus(models.TextChoices):
     PLANNED = "planned", "Planned"
     COMPLETED = "completed", "Completed"
     CANCELLED = "cancelled", "Cancelled"
+
+
+class TransitionMode(models.TextChoices):
+    """How a ladder move came about."""
+
+    AUTOMATIC = "automatic", "Automatic (the rules)"
+    OVERRIDE = "override", "Override"
+    PROPOSAL_APPROVED = "proposal_approved", "Partner proposal approved"
+
+
+class OverrideStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    REVOKED = "revoked", "Revoked"
+    EXPIRED = "expired", "Expired"
+
+
+class ProposalStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"

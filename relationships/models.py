@@ -11,9 +11,17 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
-from accounts.choices import ServiceLevel
+from accounts.choices import LadderStage, ServiceLevel
 from accounts.models import Account, Contact, _check, unique_external_id
-from relationships.choices import AdvocacyKind, ContractKind, InteractionKind, InteractionStatus
+from relationships.choices import (
+    AdvocacyKind,
+    ContractKind,
+    InteractionKind,
+    InteractionStatus,
+    OverrideStatus,
+    ProposalStatus,
+    TransitionMode,
+)
 
 
 class Feedback(models.Model):
@@ -202,3 +210,185 @@ class Interaction(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:account_detail", args=[self.account_id]) + f"#interaction-{self.pk}"
+
+
+# --- the loyalty ladder (DESIGN §6) ----------------------------------------------------------------------------
+
+
+class LadderState(models.Model):
+    """Where an account stands on the loyalty ladder: its stage (``Account.stage`` mirrors it for filters), since
+    when, and the stage the rules alone give (``rule_stage``, shown beside a pinned or capped stage).
+
+    Written by the ladder evaluation only when the stage or the rule stage moves."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, primary_key=True, related_name="ladder_state")
+    stage = models.CharField(max_length=16, choices=LadderStage)
+    rule_stage = models.CharField(max_length=16, choices=LadderStage)
+    since = models.DateField(help_text="The day the account reached its stage.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["account_id"]
+        constraints = [
+            _check(
+                "relationships_ladderstate_stage_valid",
+                Q(stage__in=LadderStage.values, rule_stage__in=LadderStage.values),
+                "Unknown ladder stage.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} at {self.get_stage_display()} since {self.since:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:account_detail", args=[self.account_id]) + "#ladder"
+
+
+class LadderTransition(models.Model):
+    """One move on the ladder, with the evidence that decided it. Append-only: a database trigger refuses any
+    UPDATE (migration 0003)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="ladder_transitions")
+    from_stage = models.CharField(max_length=16, choices=LadderStage)
+    to_stage = models.CharField(max_length=16, choices=LadderStage)
+    rule_stage = models.CharField(max_length=16, choices=LadderStage, help_text="The stage the rules gave then.")
+    mode = models.CharField(max_length=20, choices=TransitionMode)
+    as_of = models.DateField(help_text="The day the evidence was read as of.")
+    occurred_at = models.DateTimeField(auto_now_add=True)
+    evidence = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who moved it; empty for the automatic evaluation.",
+    )
+    run = models.ForeignKey(
+        "accounts.ScoringRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="ladder_transitions"
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            _check(
+                "relationships_laddertransition_stage_valid",
+                Q(
+                    from_stage__in=LadderStage.values,
+                    to_stage__in=LadderStage.values,
+                    rule_stage__in=LadderStage.values,
+                ),
+                "Unknown ladder stage.",
+            ),
+            _check("relationships_laddertransition_moves", ~Q(from_stage=F("to_stage")), "A transition moves."),
+            _check("relationships_laddertransition_mode_valid", Q(mode__in=TransitionMode.values), "Unknown mode."),
+        ]
+        indexes = [
+            models.Index(fields=["account", "occurred_at"], name="laddertransition_account_idx"),
+            models.Index(fields=["occurred_at"], name="laddertransition_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account}: {self.get_from_stage_display()} → {self.get_to_stage_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:account_detail", args=[self.account_id]) + "#ladder"
+
+
+class LadderOverride(models.Model):
+    """A pinned stage with a reason and an expiry. A manager requests it and a director approves it; a director's
+    own override applies at once. At most one is requested or approved per account at a time."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="ladder_overrides")
+    stage = models.CharField(max_length=16, choices=LadderStage)
+    reason = models.TextField(help_text="Why the rules should not decide, in at least a sentence.")
+    expires_on = models.DateField()
+    status = models.CharField(max_length=16, choices=OverrideStatus, default=OverrideStatus.REQUESTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(status__in=[OverrideStatus.REQUESTED, OverrideStatus.APPROVED]),
+                name="relationships_ladderoverride_one_open",
+                violation_error_code="relationships_ladderoverride_one_open",
+                violation_error_message="This account already has a requested or active override.",
+            ),
+            _check("relationships_ladderoverride_stage_valid", Q(stage__in=LadderStage.values), "Unknown stage."),
+            _check("relationships_ladderoverride_status_valid", Q(status__in=OverrideStatus.values), "Unknown status."),
+            _check(
+                "relationships_ladderoverride_reason_given",
+                Q(reason__regex=r"\S.{19,}"),
+                "Give a reason of at least a sentence (20 characters).",
+                field="reason",
+            ),
+            _check(
+                "relationships_ladderoverride_decided_iff_not_requested",
+                Q(status=OverrideStatus.REQUESTED, decided_at__isnull=True)
+                | (~Q(status=OverrideStatus.REQUESTED) & Q(decided_at__isnull=False)),
+                "A decided override records when it was decided, and only a decided one.",
+                field="status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} pinned at {self.get_stage_display()} until {self.expires_on:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:account_detail", args=[self.account_id]) + "#ladder"
+
+
+class PartnerProposal(models.Model):
+    """The rules say Partner: the account waits at Advocate until a director approves (DESIGN §6). At most one is
+    open per account."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="partner_proposals")
+    status = models.CharField(max_length=16, choices=ProposalStatus, default=ProposalStatus.OPEN)
+    as_of = models.DateField(help_text="The day the evidence was read as of.")
+    evidence = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(status=ProposalStatus.OPEN),
+                name="relationships_partnerproposal_one_open",
+                violation_error_code="relationships_partnerproposal_one_open",
+                violation_error_message="This account already has an open Partner proposal.",
+            ),
+            _check(
+                "relationships_partnerproposal_status_valid", Q(status__in=ProposalStatus.values), "Unknown status."
+            ),
+            _check(
+                "relationships_partnerproposal_decided_iff_closed",
+                Q(status=ProposalStatus.OPEN, decided_at__isnull=True)
+                | (~Q(status=ProposalStatus.OPEN) & Q(decided_at__isnull=False)),
+                "A decided proposal records when it was decided, and only a decided one.",
+                field="status",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="partnerproposal_status_idx")]
+
+    def __str__(self) -> str:
+        return f"Partner proposal for {self.account} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:account_detail", args=[self.account_id]) + "#ladder"

@@ -16,6 +16,7 @@ The temporary tables are dropped at the end of the transaction that must wrap th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -26,6 +27,7 @@ from django.db.backends.utils import CursorWrapper
 
 from accounts.choices import InvoiceStatus, KeyStatus, OrderStatus, ScoringRunStatus, ServiceLevel
 from accounts.scoring.inputs import INPUT_FIELDS, MONTHS
+from relationships.ladder.rules import DETRACTOR_MAX, PARTNER_CONTRACT_KINDS
 
 TEMP_TABLES = (
     "scoring_population",
@@ -33,6 +35,7 @@ TEMP_TABLES = (
     "scoring_invoices",
     "scoring_feedback",
     "scoring_advocacy",
+    "scoring_contracts",
 )
 
 
@@ -84,6 +87,13 @@ def _params(as_of: date) -> dict[str, Any]:
         "t365": as_of - timedelta(days=365),
         "t730": as_of - timedelta(days=730),
         "t1095": as_of - timedelta(days=1095),
+        "t545": as_of - timedelta(days=545),
+        "t180": as_of - timedelta(days=180),
+        "detractor": DETRACTOR_MAX,
+        "partner_kinds": list(PARTNER_CONTRACT_KINDS),
+        # T's calendar month and quarter as running numbers (year·12 + month − 1, year·4 + quarter − 1)
+        "month_t": as_of.year * 12 + as_of.month - 1,
+        "quarter_t": as_of.year * 4 + (as_of.month - 1) // 3,
         "tz": settings.TIME_ZONE,
         "cancelled": OrderStatus.CANCELLED.value,
         "premium": ServiceLevel.PREMIUM.value,
@@ -96,9 +106,16 @@ def _params(as_of: date) -> dict[str, Any]:
     return params
 
 
-def metrics_gather(cursor: CursorWrapper, *, as_of: date) -> dict[str, int]:
-    """Fill the temporary input tables for a run as of ``as_of``; returns their row counts."""
+def metrics_gather(cursor: CursorWrapper, *, as_of: date, account_ids: Sequence[int] | None = None) -> dict[str, int]:
+    """Fill the temporary input tables for a run as of ``as_of`` (of the whole population, or only of
+    ``account_ids``: the ladder's evaluation of one account); returns their row counts. The tables hold what
+    both the ladder (DESIGN §6) and the scoring (§5) read, so one pass over each source serves both."""
     params = _params(as_of)
+    params["ids"] = list(account_ids) if account_ids is not None else None
+
+    def only(column: str) -> str:  # a constant clause: the ids travel as a parameter
+        return f" AND {column} = ANY(%(ids)s)" if account_ids is not None else ""
+
     cursor.execute("SET LOCAL extra_float_digits = 1")  # shortest exact text for percent_rank's double
     cursor.execute("SET LOCAL work_mem = %s", [settings.KAM_SCORING_WORK_MEM])
     for table in TEMP_TABLES:
@@ -106,14 +123,16 @@ def metrics_gather(cursor: CursorWrapper, *, as_of: date) -> dict[str, int]:
     counts: dict[str, int] = {}
     # Active accounts that existed at T: created by then, or with an order dated by then (imported history).
     cursor.execute(
-        """
+        f"""
         CREATE TEMP TABLE scoring_population ON COMMIT DROP AS
-        SELECT a.id AS account_id, a.kind, a.annual_potential, a.key_status AS shown_key_status
+        SELECT a.id AS account_id, a.kind, a.annual_potential, a.key_status AS shown_key_status,
+               a.stage AS shown_stage
           FROM accounts_account a
          WHERE a.is_active
            AND ((a.created_at AT TIME ZONE %(tz)s)::date <= %(t)s
                 OR EXISTS (SELECT 1 FROM accounts_order o WHERE o.account_id = a.id AND o.order_date <= %(t)s))
-        """,
+               {only("a.id")}
+        """,  # noqa: S608
         params,
     )
     counts["scoring_population"] = cursor.rowcount
@@ -137,9 +156,19 @@ def metrics_gather(cursor: CursorWrapper, *, as_of: date) -> dict[str, int]:
                coalesce(sum(o.net_amount * o.discount_pct) FILTER (WHERE o.order_date > %(t365)s), 0)
                    AS discount_sum,
                count(*) FILTER (WHERE o.order_date > %(t365)s) AS orders_w365,
-               min(o.order_date) AS first_order
+               min(o.order_date) AS first_order,
+               -- the ladder's: orders ever and in W(730); calendar quarters with an order in W(365) and months
+               -- of M1…M12 with an order, each as a bit mask (bit i: i quarters / i + 1 months before T's)
+               count(*) AS orders_ever,
+               count(*) FILTER (WHERE o.order_date > %(t730)s) AS orders_w730,
+               coalesce(bit_or(1 << (%(quarter_t)s - (date_part('year', o.order_date) * 4
+                                                      + floor((date_part('month', o.order_date) - 1) / 3))::int))
+                        FILTER (WHERE o.order_date > %(t365)s), 0) AS quarter_mask,
+               coalesce(bit_or(1 << (%(month_t)s - 1 - (date_part('year', o.order_date) * 12
+                                                        + date_part('month', o.order_date) - 1)::int))
+                        FILTER (WHERE o.order_date >= %(b12)s AND o.order_date < %(b0)s), 0) AS month_mask
           FROM accounts_order o
-         WHERE o.order_date <= %(t)s AND o.status <> %(cancelled)s
+         WHERE o.order_date <= %(t)s AND o.status <> %(cancelled)s{only("o.account_id")}
          GROUP BY o.account_id
         """,  # noqa: S608
         params,
@@ -147,7 +176,7 @@ def metrics_gather(cursor: CursorWrapper, *, as_of: date) -> dict[str, int]:
     counts["scoring_orders"] = cursor.rowcount
     # C2: D = not cancelled, due in W(365); late = min(paid, T) − due (T when unpaid at T), 120 when written off.
     cursor.execute(
-        """
+        f"""
         CREATE TEMP TABLE scoring_invoices ON COMMIT DROP AS
         SELECT i.account_id,
                count(*) FILTER (WHERE i.due_date > %(t365)s AND i.due_date <= %(t)s) AS due_count,
@@ -163,43 +192,71 @@ def metrics_gather(cursor: CursorWrapper, *, as_of: date) -> dict[str, int]:
                coalesce(bool_or(i.status = %(written_off)s AND i.due_date > %(t1095)s AND i.due_date <= %(t)s), false)
                    AS writeoff_w1095
           FROM accounts_invoice i
-         WHERE i.issue_date <= %(t)s AND i.status <> %(inv_cancelled)s
+         WHERE i.issue_date <= %(t)s AND i.status <> %(inv_cancelled)s{only("i.account_id")}
          GROUP BY i.account_id
-        """,
+        """,  # noqa: S608
         params,
     )
     counts["scoring_invoices"] = cursor.rowcount
-    # NPS: the latest answer per contact in W(365) (ties broken by id), answers without a contact one by one.
+    # NPS: the latest answer per contact (ties broken by id), answers without a contact one by one. The latest
+    # answer in W(545) is also the latest in W(365) whenever the contact answered in W(365), so one DISTINCT ON
+    # over W(545) gives both means: C4's and the Supporter rule's over W(365), Supporter's retain over W(545).
+    # A detractor is any answer ≤ 6 in W(180).
     cursor.execute(
-        """
+        f"""
         CREATE TEMP TABLE scoring_feedback ON COMMIT DROP AS
-        SELECT account_id, sum(score) AS nps_sum, count(*) AS nps_count
-          FROM (
-               (SELECT DISTINCT ON (f.account_id, f.contact_id) f.account_id, f.score
-                  FROM relationships_feedback f
-                 WHERE f.contact_id IS NOT NULL AND f.responded_on > %(t365)s AND f.responded_on <= %(t)s
-                 ORDER BY f.account_id, f.contact_id, f.responded_on DESC, f.id DESC)
-                UNION ALL
-                SELECT f.account_id, f.score
-                  FROM relationships_feedback f
-                 WHERE f.contact_id IS NULL AND f.responded_on > %(t365)s AND f.responded_on <= %(t)s
-               ) latest
-         GROUP BY account_id
-        """,
+        SELECT coalesce(latest.account_id, d.account_id) AS account_id,
+               latest.nps_sum, coalesce(latest.nps_count, 0) AS nps_count,
+               coalesce(latest.nps545_sum, 0) AS nps545_sum, coalesce(latest.nps545_count, 0) AS nps545_count,
+               coalesce(d.detractor_w180, false) AS detractor_w180
+          FROM (SELECT account_id,
+                       sum(score) FILTER (WHERE responded_on > %(t365)s) AS nps_sum,
+                       count(*) FILTER (WHERE responded_on > %(t365)s) AS nps_count,
+                       sum(score) AS nps545_sum, count(*) AS nps545_count
+                  FROM ((SELECT DISTINCT ON (f.account_id, f.contact_id) f.account_id, f.score, f.responded_on
+                           FROM relationships_feedback f
+                          WHERE f.contact_id IS NOT NULL AND f.responded_on > %(t545)s AND f.responded_on <= %(t)s
+                                {only("f.account_id")}
+                          ORDER BY f.account_id, f.contact_id, f.responded_on DESC, f.id DESC)
+                        UNION ALL
+                        SELECT f.account_id, f.score, f.responded_on
+                          FROM relationships_feedback f
+                         WHERE f.contact_id IS NULL AND f.responded_on > %(t545)s AND f.responded_on <= %(t)s
+                               {only("f.account_id")}) answers
+                 GROUP BY account_id) latest
+          FULL JOIN (SELECT f.account_id, bool_or(f.score <= %(detractor)s) AS detractor_w180
+                       FROM relationships_feedback f
+                      WHERE f.responded_on > %(t180)s AND f.responded_on <= %(t)s{only("f.account_id")}
+                      GROUP BY f.account_id) d USING (account_id)
+        """,  # noqa: S608
         params,
     )
     counts["scoring_feedback"] = cursor.rowcount
     cursor.execute(
-        """
+        f"""
         CREATE TEMP TABLE scoring_advocacy ON COMMIT DROP AS
-        SELECT e.account_id, count(*) AS verified_w730
+        SELECT e.account_id, count(*) FILTER (WHERE e.occurred_on > %(t730)s) AS verified_w730,
+               count(*) AS verified_w1095
           FROM relationships_advocacyevent e
-         WHERE e.verified AND e.occurred_on > %(t730)s AND e.occurred_on <= %(t)s
+         WHERE e.verified AND e.occurred_on > %(t1095)s AND e.occurred_on <= %(t)s{only("e.account_id")}
          GROUP BY e.account_id
-        """,
+        """,  # noqa: S608
         params,
     )
     counts["scoring_advocacy"] = cursor.rowcount
+    # Partner: a partnership or joint-development contract active at T (started, not ended, or auto-renewing).
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE scoring_contracts ON COMMIT DROP AS
+        SELECT c.account_id, true AS partner_contract_active
+          FROM relationships_contract c
+         WHERE c.kind = ANY(%(partner_kinds)s) AND c.starts_on <= %(t)s
+           AND (c.ends_on IS NULL OR c.ends_on >= %(t)s OR c.auto_renew){only("c.account_id")}
+         GROUP BY c.account_id
+        """,  # noqa: S608
+        params,
+    )
+    counts["scoring_contracts"] = cursor.rowcount
     # The planner only needs row counts to pick hash joins; a temp table has no statistics until ANALYZE, and
     # the population is the one whose size matters.
     cursor.execute("ANALYZE scoring_population")

@@ -6,8 +6,9 @@ PostgreSQL advisory lock, so two runs never overlap: the second waits (up to ``K
 and fails with a clear error if the first takes longer. Any error rolls the whole run back and marks it
 ``failed`` with the message.
 
-The steps are a list (``SCORING_RUN_STEPS``): each takes the run context and returns the tallies it wants kept.
-The ladder evaluation (issue 5) is the step that goes in front of scoring, as of the same date.
+The steps are a list (``SCORING_RUN_STEPS``): gather the inputs of the whole population once, evaluate the
+loyalty ladder (DESIGN §6) as of the same day, then score (§5). Each step takes the run context and keeps its
+tallies in ``counts``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from django.utils import timezone
 from accounts.choices import KeyStatus, ScoringRunStatus
 from accounts.models import ScoringPolicy, ScoringRun
 from accounts.scoring import metrics
+from relationships.ladder.evaluate import ladder_apply, ladder_compute, ladder_tally
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,8 @@ class RunContext:
     run: ScoringRun
     cursor: CursorWrapper
     counts: dict[str, Any] = field(default_factory=dict)
+    # A later as_of has been scored already: this run is history and leaves accounts and the ladder alone.
+    backdated: bool = False
 
 
 Step = tuple[str, Callable[[RunContext], None]]
@@ -116,7 +120,8 @@ def scoring_run_execute(*, run_id: int, progress: Progress | None = None) -> Sco
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             context = RunContext(run=run, cursor=cursor)
-            _lock(cursor)
+            scoring_lock(cursor)
+            context.backdated = _later_run_exists(cursor, run)
             for name, step in SCORING_RUN_STEPS:
                 say(f"{name}…")
                 started = time.perf_counter()
@@ -137,13 +142,23 @@ def scoring_run_execute(*, run_id: int, progress: Progress | None = None) -> Sco
     return run
 
 
+def _later_run_exists(cursor: CursorWrapper, run: ScoringRun) -> bool:
+    cursor.execute(
+        "SELECT EXISTS (SELECT 1 FROM accounts_scoringrun WHERE status = %s AND as_of > %s AND id <> %s)",
+        [ScoringRunStatus.DONE.value, run.as_of, run.pk],
+    )
+    return bool(cursor.fetchone()[0])
+
+
 def _error_text(exc: Exception) -> str:
     if isinstance(exc, ScoringRunBusy):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"[:2000]
 
 
-def _lock(cursor: CursorWrapper) -> None:
+def scoring_lock(cursor: CursorWrapper) -> None:
+    """Take the lock of the scoring run, which any ladder evaluation shares, for the current transaction,
+    waiting up to ``KAM_SCORING_LOCK_WAIT_SECONDS``; ``ScoringRunBusy`` when it is still held then."""
     wait = settings.KAM_SCORING_LOCK_WAIT_SECONDS
     cursor.execute("SET LOCAL lock_timeout = %s", [f"{wait}s"])
     try:
@@ -160,8 +175,17 @@ def _lock(cursor: CursorWrapper) -> None:
 
 
 def step_gather(context: RunContext) -> None:
-    """Aggregate orders, invoices, NPS answers and advocacy for the whole population (one pass each)."""
+    """Aggregate orders, invoices, NPS answers, advocacy and contracts for the whole population (one pass each):
+    what the ladder and the scores read."""
     context.counts["inputs"] = metrics.metrics_gather(context.cursor, as_of=context.run.as_of)
+
+
+def step_ladder(context: RunContext) -> None:
+    """Evaluate the loyalty ladder for every account as of the run's day, before the scores (DESIGN §6)."""
+    run, cursor = context.run, context.cursor
+    evaluated = ladder_compute(cursor, as_of=run.as_of)
+    tallies = ladder_tally(cursor) if context.backdated else ladder_apply(cursor, as_of=run.as_of, run_id=run.pk)
+    context.counts["ladder"] = {"evaluated": evaluated, **tallies}
 
 
 def step_score(context: RunContext) -> None:
@@ -209,11 +233,7 @@ def step_score(context: RunContext) -> None:
     # Accounts show the scores of the current run (the latest as_of), joined in on reading: nothing to copy. Only
     # their key status is a column (filtered on everywhere, moved by pins and, later, by benefits), rewritten
     # where it changed. A back-dated run is kept as history and leaves it alone.
-    cursor.execute(
-        "SELECT EXISTS (SELECT 1 FROM accounts_scoringrun WHERE status = %s AND as_of > %s AND id <> %s)",
-        [ScoringRunStatus.DONE.value, run.as_of, run.pk],
-    )
-    if cursor.fetchone()[0]:
+    if context.backdated:
         context.counts["accounts_updated"] = False
         run.status_changes = 0
         return
@@ -231,5 +251,6 @@ def step_score(context: RunContext) -> None:
 
 SCORING_RUN_STEPS: list[Step] = [
     ("gather inputs", step_gather),
+    ("evaluate the ladder", step_ladder),
     ("score accounts", step_score),
 ]

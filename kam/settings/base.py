@@ -106,6 +106,8 @@ KAM_CURRENCY = env_str("KAM_CURRENCY", "EUR")
 KAM_SCORING_WORK_MEM = env_str("KAM_SCORING_WORK_MEM", "256MB")
 # How long a scoring run waits for another one to finish before it fails.
 KAM_SCORING_LOCK_WAIT_SECONDS = env_int("KAM_SCORING_LOCK_WAIT_SECONDS", 600)
+# After a director rejects a Partner proposal, the ladder opens no new one for the account for this many days.
+KAM_PARTNER_PROPOSAL_COOLDOWN_DAYS = env_int("KAM_PARTNER_PROPOSAL_COOLDOWN_DAYS", 90)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

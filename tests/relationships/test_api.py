@@ -108,13 +108,12 @@ def test_records_cannot_name_an_account_the_caller_cannot_see(api, outsider, acc
 # --- the role matrix of writes -----------------------------------------------------------------------------
 
 # (url, persona, may write) — from the services: NPS answers and contracts come from integrations and
-# directors; advocacy is logged by whoever works on the account and integrations; interactions by the
-# account's people and directors, never by an integration.
+# directors (those working on the account log an NPS answer they were given, but change none: see below);
+# advocacy is logged by whoever works on the account and integrations; interactions by the account's people
+# and directors, never by an integration.
 WRITERS = [
     (FEEDBACK, "integration", True),
     (FEEDBACK, "director", True),
-    (FEEDBACK, "manager", False),
-    (FEEDBACK, "colleague", False),
     (CONTRACTS, "integration", True),
     (CONTRACTS, "director", True),
     (CONTRACTS, "manager", False),
@@ -151,6 +150,16 @@ def test_who_creates_changes_and_deletes_records(request, api, account, url, per
     else:
         assert (created.status_code, patched.status_code, deleted.status_code) == (403, 403, 403)
         assert list(model.objects.all()) == [existing]
+
+
+@pytest.mark.parametrize("persona", ["manager", "colleague"])
+def test_those_working_on_the_account_log_nps_but_change_or_delete_none(request, api, account, persona):
+    client = api(request.getfixturevalue(persona))
+    existing = FeedbackFactory(account=account)
+    created = client.post(FEEDBACK, payload(FEEDBACK, account), format="json")
+    patched = client.patch(f"{FEEDBACK}{existing.pk}/", {}, format="json")
+    deleted = client.delete(f"{FEEDBACK}{existing.pk}/")
+    assert (created.status_code, patched.status_code, deleted.status_code) == (201, 403, 403)
 
 
 def test_only_the_logger_directors_and_integrations_change_an_advocacy_event(api, manager, colleague, account):

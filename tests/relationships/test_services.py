@@ -106,12 +106,28 @@ def test_managers_log_advocacy_only_where_they_work(outsider, account):
 
 
 @pytest.mark.parametrize("persona", ["manager", "colleague"])
-def test_managers_write_no_feedback_or_contracts(request, account, persona):
+def test_managers_write_no_contracts_and_change_no_feedback(request, account, persona):
     user = request.getfixturevalue(persona)
     with pytest.raises(PermissionDenied):
-        services.feedback_create(actor=user, account=account, values={"score": 9, "responded_on": TODAY})
-    with pytest.raises(PermissionDenied):
         services.contract_create(actor=user, account=account, values={"kind": "sla", "starts_on": TODAY})
+    answer = FeedbackFactory(account=account)
+    with pytest.raises(PermissionDenied):
+        services.feedback_update(actor=user, feedback=answer, values={"score": 3})
+    with pytest.raises(PermissionDenied):
+        services.feedback_delete(actor=user, feedback=answer)
+
+
+@pytest.mark.parametrize("persona", ["manager", "colleague"])
+def test_those_working_on_the_account_log_an_nps_answer_they_were_given(request, account, persona):
+    answer = services.feedback_create(
+        actor=request.getfixturevalue(persona), account=account, values={"score": 9, "responded_on": TODAY}
+    )
+    assert answer.score == 9
+
+
+def test_an_outsider_logs_no_nps_answer(outsider, account):
+    with pytest.raises(PermissionDenied):
+        services.feedback_create(actor=outsider, account=account, values={"score": 9, "responded_on": TODAY})
 
 
 def test_feedback_contact_must_belong_to_the_account(integration, account, outsider_account):

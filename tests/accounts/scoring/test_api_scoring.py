@@ -141,7 +141,7 @@ def test_run_detail_after_a_run_shows_it_done_with_counts(api, director, manager
     assert body["accounts_scored"] == 2
     assert sum(body["counts"]["key_status"].values()) == 2
     assert set(body["counts"]["key_status"]) == set(KeyStatus.values)
-    assert set(body["timings"]) == {"gather inputs", "score accounts"}
+    assert set(body["timings"]) == {"gather inputs", "evaluate the ladder", "score accounts"}
     assert body["duration_ms"] >= 0
     assert body["started_at"] and body["finished_at"]
     assert body["error"] == ""
