@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import django_filters
 
-from accounts.choices import ServiceLevel
+from accounts.choices import LadderStage, ServiceLevel
 from accounts.filters import AccountRecordFilterSet, date_range
 from kam.filtering import IntegerFilter, NullsLastOrderingFilter, StrictBooleanFilter
-from relationships.choices import AdvocacyKind, ContractKind, InteractionKind, InteractionStatus
-from relationships.models import AdvocacyEvent, Contract, Feedback, Interaction
+from relationships.choices import (
+    AdvocacyKind,
+    ContractKind,
+    InteractionKind,
+    InteractionStatus,
+    OverrideStatus,
+    ProposalStatus,
+)
+from relationships.models import AdvocacyEvent, Contract, Feedback, Interaction, LadderOverride, PartnerProposal
 
 
 class FeedbackFilterSet(AccountRecordFilterSet):
@@ -78,3 +85,23 @@ class InteractionFilterSet(AccountRecordFilterSet):
     class Meta:
         model = Interaction
         fields = ["account", "account_external_id", "kind", "status", "user"]
+
+
+# --- the loyalty ladder ------------------------------------------------------------------------------------
+
+
+class LadderOverrideFilterSet(AccountRecordFilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=OverrideStatus.choices)
+    stage = django_filters.MultipleChoiceFilter(choices=LadderStage.choices)
+
+    class Meta:
+        model = LadderOverride
+        fields = ["account", "account_external_id", "status", "stage"]
+
+
+class PartnerProposalFilterSet(AccountRecordFilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=ProposalStatus.choices)
+
+    class Meta:
+        model = PartnerProposal
+        fields = ["account", "account_external_id", "status"]

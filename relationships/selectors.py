@@ -171,6 +171,11 @@ def partner_proposals_visible_to(user: Any) -> QuerySet[PartnerProposal]:
     return PartnerProposal.objects.all()
 
 
+def partner_proposals_on_visible_accounts(*, user: Any) -> QuerySet[PartnerProposal]:
+    """Proposals of the accounts the user can see: what the API finds before it tells a non-director 403."""
+    return rows_on_visible_accounts(PartnerProposal, user)
+
+
 def partner_proposal_list(*, user: Any) -> QuerySet[PartnerProposal]:
     return partner_proposals_visible_to(user).select_related("account", "account__owner", "decided_by")
 

@@ -6,6 +6,12 @@ from rest_framework.routers import DefaultRouter
 from accounts.api.bulk import InvoiceBulkUpsertView, OrderBulkUpsertView
 from accounts.api.scoring import AccountScoreHistoryView, AccountScoreView, ScoringRunViewSet
 from accounts.api.views import AccountViewSet, ContactViewSet, InvoiceViewSet, OrderViewSet
+from relationships.api.ladder import (
+    AccountLadderOverrideView,
+    AccountLadderView,
+    LadderOverrideViewSet,
+    PartnerProposalViewSet,
+)
 from relationships.api.views import (
     AdvocacyEventViewSet,
     ContractViewSet,
@@ -31,6 +37,8 @@ router.register("advocacy-events", AdvocacyEventViewSet, basename="advocacy-even
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("interactions", InteractionViewSet, basename="interaction")
 router.register("scoring-runs", ScoringRunViewSet, basename="scoringrun")
+router.register("ladder-overrides", LadderOverrideViewSet, basename="ladder-override")
+router.register("partner-proposals", PartnerProposalViewSet, basename="partner-proposal")
 
 # Explicit paths first: `orders/bulk/` must not be read as the order with pk "bulk".
 explicit_patterns: list = [
@@ -38,6 +46,8 @@ explicit_patterns: list = [
     path("invoices/bulk/", InvoiceBulkUpsertView.as_view(), name="invoice-bulk"),
     path("accounts/<int:pk>/score/", AccountScoreView.as_view(), name="account-score"),
     path("accounts/<int:pk>/scores/", AccountScoreHistoryView.as_view(), name="account-scores"),
+    path("accounts/<int:pk>/ladder/", AccountLadderView.as_view(), name="account-ladder"),
+    path("accounts/<int:pk>/ladder/override/", AccountLadderOverrideView.as_view(), name="account-ladder-override"),
 ]
 
 urlpatterns = [*explicit_patterns, *router.urls]

@@ -144,6 +144,7 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "accounts.choices.OrderStatus",
         "InvoiceStatusEnum": "accounts.choices.InvoiceStatus",
         "KeyStatusEnum": "accounts.choices.KeyStatus",
+        "LadderStageEnum": "accounts.choices.LadderStage",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
