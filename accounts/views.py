@@ -30,7 +30,8 @@ from accounts.scoring import runs as scoring_runs
 from accounts.scoring import selectors as scoring_selectors
 from accounts.scoring.advice import key_advice
 from accounts.scoring.schedule import scoring_nightly_next
-from relationships.views import advocacy_context, interactions_context
+from relationships.ladder.views import ladder_context
+from relationships.views import advocacy_context, feedback_context, interactions_context
 
 PORTFOLIO_PAGE_SIZE = 25
 SCORING_RUNS_PAGE_SIZE = 25
@@ -121,10 +122,10 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "invoice_summary": selectors.account_invoice_summary(account=account, today=today),
         "latest_orders": selectors.account_latest_orders(account=account),
         "latest_invoices": selectors.account_latest_invoices(account=account),
-        "feedback": selectors.account_feedback(account=account),
-        "nps": selectors.account_nps(account=account, today=today),
+        **feedback_context(request, account, form=None),
         "contracts": selectors.account_contracts(account=account, today=today),
         **_score_context(account),
+        **ladder_context(request, account),
     }
     return render(request, "accounts/account_detail.html", context)
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts import selectors
 from accounts.forms import ServiceModelForm
 from accounts.models import Account, Contact
-from relationships.models import AdvocacyEvent, Interaction
+from relationships.models import AdvocacyEvent, Feedback, Interaction
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -80,6 +80,31 @@ class AdvocacyEventForm(ServiceModelForm):
         assert isinstance(referred, forms.ModelChoiceField)
         referred.queryset = selectors.advocacy_referral_choices(user=user, account=account)
         referred.empty_label = "None"
+
+    def service_values(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+class FeedbackForm(ServiceModelForm):
+    """Log an NPS answer a contact gave (in a review, on a call): 0 to 10, "how likely to recommend us"."""
+
+    class Meta:
+        model = Feedback
+        fields = ["score", "responded_on", "contact", "comment"]
+        labels = {"score": "Score (0–10)", "responded_on": "Answered on", "contact": "Who answered"}
+        widgets = {
+            "score": forms.NumberInput(attrs={"min": 0, "max": 10, "step": 1, "inputmode": "numeric"}),
+            "responded_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "comment": forms.Textarea(attrs={"rows": 2, "placeholder": "What they said"}),
+        }
+
+    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"responded_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        contact = self.fields["contact"]
+        assert isinstance(contact, forms.ModelChoiceField)
+        contact.queryset = selectors.account_interaction_contacts(account=account)
+        contact.empty_label = "Anonymous"
 
     def service_values(self) -> dict[str, Any]:
         return dict(self.cleaned_data)

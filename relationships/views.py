@@ -23,7 +23,8 @@ from accounts import permissions, selectors
 from accounts.models import Account
 from kam.constraints import errors_by_field
 from relationships import services
-from relationships.forms import AdvocacyEventForm, InteractionForm
+from relationships.forms import AdvocacyEventForm, FeedbackForm, InteractionForm
+from relationships.ladder.views import ladder_context, ladder_polling
 
 if TYPE_CHECKING:  # accounts.views imports this module for the account page
     from accounts.views import HtmxHttpRequest
@@ -62,6 +63,19 @@ def advocacy_context(request: HttpRequest, account: Account, form: AdvocacyEvent
         "advocacy_events": events,
         "can_log_advocacy": can_log,
         "advocacy_form": (form or AdvocacyEventForm(account=account, user=user)) if can_log else None,
+    }
+
+
+def feedback_context(request: HttpRequest, account: Account, form: FeedbackForm | None) -> dict[str, Any]:
+    """What the NPS section needs: the latest answers, the year's mean and spread, and the form for who may
+    log an answer they were given."""
+    can_log = permissions.can_log_feedback(request.user, account)
+    return {
+        "account": account,
+        "feedback": selectors.account_feedback(account=account),
+        "nps": selectors.account_nps(account=account, today=timezone.localdate()),
+        "can_log_feedback": can_log,
+        "feedback_form": (form or FeedbackForm(account=account)) if can_log else None,
     }
 
 
@@ -138,3 +152,33 @@ def advocacy_event_verify(request: HtmxHttpRequest, account_pk: int, pk: int) ->
     if request.htmx:
         return _advocacy_section(request, account, form=None)
     return redirect(event)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def feedback_create(request: HtmxHttpRequest, account_pk: int) -> HttpResponse:
+    """Log an NPS answer. Once it commits the ladder re-evaluates the account (a Celery task): the htmx answer
+    swaps the NPS section and has the ladder panel ask again until the move shows."""
+    account = selectors.account_get(user=request.user, pk=account_pk)
+    if not permissions.can_log_feedback(request.user, account):
+        raise PermissionDenied("Only those working on the account, directors and integrations log NPS answers.")
+    form = FeedbackForm(request.POST if request.method == "POST" else None, account=account)
+    if form.is_bound and form.is_valid():
+        version = ladder_context(request, account)["ladder_version"]
+        try:
+            answer = services.feedback_create(actor=request.user, account=account, values=form.service_values())
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"NPS answer {answer.score} logged; the ladder is re-evaluated.")
+            if request.htmx:
+                context = {
+                    **feedback_context(request, account, form=None),
+                    **ladder_context(request, account, polling=ladder_polling(version)),
+                    "ladder_oob": True,
+                }
+                return render(request, "relationships/partials/feedback_summary.html", context)
+            return redirect(answer)
+    if request.htmx:
+        return render(request, "relationships/partials/feedback_summary.html", feedback_context(request, account, form))
+    return render(request, "relationships/feedback_form.html", {"form": form, "account": account})
