@@ -11,6 +11,7 @@ made; later starts print that file again.
 
 from __future__ import annotations
 
+import datetime
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ DEMO_KEY_NAME = "demo"  # the ApiToken.name of the integration user's key
 SUPERUSER = "superuser"  # how the table names the superuser's role; it has no KAM group
 # Two concurrent `make run`s must not both create the users: they take turns on this advisory lock.
 _ADVISORY_LOCK = 0x4B414D0001  # "KAM" 0001
+# The demo portfolio is scored as of each of the last six months, then today (demo_history_score).
+DEMO_HISTORY_MONTHS = 6
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class DemoSetupResult:
     token_created: bool = False
     portfolio: PortfolioSummary | None = None
     portfolio_skipped: str | None = None
+    history_runs: int = 0  # scoring runs (ladder, then scores) made over the demo's last months
 
 
 def _roles_of(user: AbstractUser) -> str:
@@ -245,4 +249,17 @@ def demo_setup(*, credentials_file: Path, load_portfolio: bool) -> DemoSetupResu
         result.portfolio_skipped = "skipped, accounts exist already"
     else:
         result.portfolio = portfolio_seed(managers=_demo_managers(users))
+        result.history_runs = demo_history_score(today=result.portfolio.today)
     return result
+
+
+def demo_history_score(*, today: datetime.date, months: int = DEMO_HISTORY_MONTHS) -> int:
+    """Score the demo portfolio as of the same day of each of the last ``months`` months, oldest first, then
+    today: the ladder then has moves behind it, Partner proposals wait, and every KAS has a trend. Each run is
+    the latest when it runs, so each evaluates the ladder for real. Returns the number of runs."""
+    from accounts.scoring.runs import scoring_run_perform
+
+    days = [today - datetime.timedelta(days=30 * back) for back in range(months, 0, -1)] + [today]
+    for as_of in days:
+        scoring_run_perform(as_of=as_of)
+    return len(days)

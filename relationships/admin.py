@@ -6,13 +6,24 @@ Verification of advocacy is the app's four-eyes rule: the admin shows it read-on
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.admin import account_link
-from relationships.models import AdvocacyEvent, Contract, Feedback, Interaction
+from relationships.models import (
+    AdvocacyEvent,
+    Contract,
+    Feedback,
+    Interaction,
+    LadderOverride,
+    LadderState,
+    LadderTransition,
+    PartnerProposal,
+)
 from relationships.services import advocacy_event_verify
 
 
@@ -97,3 +108,53 @@ class InteractionAdmin(admin.ModelAdmin):
     @admin.display(description="Account", ordering="account__name")
     def account_column(self, obj: Interaction) -> str:
         return account_link(obj)
+
+
+# --- the loyalty ladder: read-only in the admin; decisions go through the services (pages and API) ----------
+
+
+class _ReadOnly(admin.ModelAdmin):
+    """The ladder's records are written by its evaluation and by the decision services (row locks, evidence,
+    four eyes), never edited by hand: the admin shows them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(LadderState)
+class LadderStateAdmin(_ReadOnly):
+    list_display = ["account", "stage", "rule_stage", "since", "updated_at"]
+    list_filter = ["stage", "rule_stage"]
+    list_select_related = ["account"]
+    search_fields = ["account__name", "account__external_id"]
+
+
+@admin.register(LadderTransition)
+class LadderTransitionAdmin(_ReadOnly):
+    list_display = ["account", "from_stage", "to_stage", "rule_stage", "mode", "as_of", "actor", "occurred_at"]
+    list_filter = ["mode", "to_stage", "from_stage"]
+    date_hierarchy = "occurred_at"
+    list_select_related = ["account", "actor"]
+    search_fields = ["account__name", "note"]
+
+
+@admin.register(LadderOverride)
+class LadderOverrideAdmin(_ReadOnly):
+    list_display = ["account", "stage", "status", "expires_on", "requested_by", "decided_by", "created_at"]
+    list_filter = ["status", "stage"]
+    list_select_related = ["account", "requested_by", "decided_by"]
+    search_fields = ["account__name", "reason"]
+
+
+@admin.register(PartnerProposal)
+class PartnerProposalAdmin(_ReadOnly):
+    list_display = ["account", "status", "as_of", "created_at", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["account", "decided_by"]
+    search_fields = ["account__name"]

@@ -151,6 +151,20 @@ def test_setup_demo_loads_the_portfolio_owned_by_the_demo_managers(credentials):
     assert Account.objects.filter(team__username__in=["alice", "bob"]).exists()
 
 
+def test_setup_demo_scores_the_portfolio_over_its_last_months(credentials):
+    # given an empty database / when the demo is set up with its portfolio
+    output = setup_demo(credentials)
+    # then seven runs (six months back, then today) scored it: stages spread over the ladder, with moves,
+    # Partner proposals waiting, and trends
+    from accounts.models import ScoringRun
+    from relationships.models import LadderTransition, PartnerProposal
+
+    assert ScoringRun.objects.filter(status="done").count() == 7
+    assert "Scored as of each of the last 6 months and today" in output
+    assert Account.objects.values("stage").distinct().count() >= 5
+    assert LadderTransition.objects.exists() and PartnerProposal.objects.filter(status="open").exists()
+
+
 def test_setup_demo_respects_kam_demo_data_0(credentials, monkeypatch):
     # given KAM_DEMO_DATA=0 in the environment
     monkeypatch.setenv("KAM_DEMO_DATA", "0")

@@ -61,5 +61,9 @@ class Command(BaseCommand):
         self.stdout.write("")
         if result.portfolio is not None:
             self.stdout.write("Demo portfolio loaded: " + "\n".join(result.portfolio.lines()))
+            self.stdout.write(
+                f"Scored as of each of the last {result.history_runs - 1} months and today: "
+                "ladder moves, Partner proposals and KAS trends to look at."
+            )
         else:
             self.stdout.write(f"Demo portfolio: {result.portfolio_skipped}.")
