@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import datetime
 import time
-import uuid
 from decimal import Decimal
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -18,8 +16,8 @@ from accounts.choices import KeyStatus, ScoringRunStatus
 from accounts.models import AccountScore, ScoringRun
 from accounts.scoring.runs import scoring_run_perform
 from accounts.tasks import scoring_run_execute_task
-from kam.celery import app
 from tests.factories import AccountFactory, AccountScoreFactory, OrderFactory, ScoringRunFactory, score_current
+from tests.workers import private_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -327,21 +325,9 @@ def test_accounts_filter_and_order_by_kas(api, director):
 
 @pytest.fixture
 def scoring_worker(transactional_db, monkeypatch):
-    """A real Celery worker (a thread of this process) on the real Redis broker and the test database.
-
-    Runs go through a queue of this test's own: the embedded Redis is shared by every ``kam.stack`` process, and
-    a ``make run`` worker must not take a run id of the test database and execute it on its own."""
-    queue = f"test-scoring-{uuid.uuid4().hex}"
-    task = scoring_run_execute_task._get_current_object()
-    monkeypatch.setattr(task, "queue", queue, raising=False)
-    monkeypatch.setattr(task, "_exec_options", None)  # Celery caches the options a task is sent with
-    # The worker narrows the app's queues to ours; put them back for the workers of later tests.
-    monkeypatch.setattr(app.amqp.queues, "_consume_from", app.amqp.queues._consume_from)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[queue]) as worker:
-            yield worker
-    finally:
-        app.amqp.queues.pop(queue, None)
+    """A real Celery worker on the real Redis broker and the test database, for scoring runs."""
+    with private_worker(monkeypatch, scoring_run_execute_task) as worker:
+        yield worker
 
 
 @pytest.mark.django_db(transaction=True)
