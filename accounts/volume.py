@@ -14,11 +14,14 @@ needs to give a spread of results:
   and overdue, a few written off (bad debts) or cancelled;
 * contacts, NPS answers with and without a contact (several per contact, so "latest per contact" matters),
   and a few advocacy events, most of them verified (by a second manager when there is one);
+* contracts: a framework agreement or an SLA for a third of the buying accounts, a partnership or joint
+  development for half of the advocates (the ladder's Partner rung), most still running;
 * ``created_at`` backdated before the account's first order.
 
 The exact numbers of accounts, orders, invoices and NPS answers are the ones asked for (they are apportioned over
-the accounts by weight); contacts and advocacy events follow from the behaviours. ``external_id`` values start
-with ``VOL-`` (``VOL-A-…`` accounts, ``VOL-O-…`` orders, ``VOL-I-…`` invoices, ``VOL-F-…`` answers); contacts and
+the accounts by weight); contacts, advocacy events and contracts follow from the behaviours. ``external_id``
+values start with ``VOL-`` (``VOL-A-…`` accounts, ``VOL-O-…`` orders, ``VOL-I-…`` invoices, ``VOL-F-…`` answers,
+``VOL-C-…`` contracts); contacts and
 advocacy events are recognised by their account. The same seed and day give the same rows (ids aside).
 
 Speed: one random stream per table, rows formatted straight into COPY's text format and streamed while the server
@@ -64,8 +67,8 @@ from accounts.choices import (
 )
 from accounts.models import Account, Contact, Invoice, Order
 from kam.roles import ACCOUNT_MANAGER
-from relationships.choices import AdvocacyKind
-from relationships.models import AdvocacyEvent, Feedback
+from relationships.choices import AdvocacyKind, ContractKind
+from relationships.models import AdvocacyEvent, Contract, Feedback
 
 PREFIX = "VOL-"
 DEFAULT_ACCOUNTS = 100_000
@@ -76,7 +79,7 @@ RECENT_DAYS = 20  # orders younger than this are still confirmed, older ones ful
 LEAD_DAYS = 400  # accounts may have been created this long before the history starts
 BATCH_ROWS = 20_000  # rows per write to the COPY stream
 NULL = r"\N"  # COPY's text format
-TABLES = ("accounts", "contacts", "orders", "invoices", "feedback", "advocacy")
+TABLES = ("accounts", "contacts", "orders", "invoices", "feedback", "advocacy", "contracts")
 
 ProgressCallback = Callable[[str, int, int, float], None]
 """``progress(table, rows_done, rows_total, seconds)``: called a few times per table and once when it is done."""
@@ -218,6 +221,7 @@ class AccountDraw:
     invoices: int = 0
     feedback: int = 0
     advocacy: int = 0
+    contracts: list[str] = field(default_factory=list)  # contract kinds
     # The account's orders, kept from the orders pass for its invoices, then dropped.
     order_days: array[int] | None = None
     order_cents: array[int] | None = None
@@ -366,6 +370,17 @@ def volume_plan(
     feedback_weights = [(0.3 if d.behaviour is Behaviour.PROSPECT else 1.0) + len(d.contact_ids) for d in draws]
     for draw, n in zip(draws, apportion(feedback, feedback_weights), strict=True):
         draw.feedback = n
+    # Contracts from a stream of their own, so adding them left every other table of a seed as it was: a
+    # framework agreement or an SLA for a third of the buying accounts, and a partnership or joint development
+    # for half of the advocates (the Partner rung needs one).
+    contract_rng = random.Random(f"{seed}:contract-plan")  # noqa: S311  # synthetic data
+    for draw in draws:
+        if not draw.orders:
+            continue
+        if contract_rng.random() < 0.35:
+            draw.contracts.append(contract_rng.choice((ContractKind.FRAMEWORK, ContractKind.SLA)).value)
+        if draw.advocacy and contract_rng.random() < 0.5:
+            draw.contracts.append(contract_rng.choice((ContractKind.PARTNERSHIP, ContractKind.JOINT_DEVELOPMENT)).value)
     return draws
 
 
@@ -726,6 +741,42 @@ def _advocacy_lines(rng: random.Random, draws: Sequence[AccountDraw], calendar: 
     yield batch
 
 
+def _contract_lines(rng: random.Random, draws: Sequence[AccountDraw], calendar: _Calendar) -> Iterator[list[str]]:
+    """Contracts that started while the account bought; most run on (open-ended, a future end, or renewing
+    themselves), one in six has ended."""
+    today = HISTORY_DAYS - 1
+    batch: list[str] = []
+    serial = 0
+    for draw in draws:
+        for kind in draw.contracts:
+            serial += 1
+            starts = rng.randint(draw.start, max(draw.start, min(today - 30, draw.end)))
+            roll = rng.random()
+            if roll < 1 / 6:
+                ends = calendar.text(rng.randint(starts, today - 1)) if starts < today - 1 else NULL
+            elif roll < 0.5:
+                ends = calendar.text(today + rng.randint(30, 365))
+            else:
+                ends = NULL
+            premium = kind in (ContractKind.PARTNERSHIP, ContractKind.JOINT_DEVELOPMENT)
+            level = rng.choice(("premium", "enhanced")) if premium else rng.choice(("standard", "enhanced"))
+            moment = calendar.moment(starts, rng.randrange(600))
+            batch.append(
+                f"{draw.id}\t{PREFIX}C-{serial:07d}\t{kind}\t{kind.replace('_', ' ').capitalize()} {serial}\t"
+                f"{level}\t{calendar.text(starts)}\t{ends}\t{'t' if rng.random() < 0.4 else 'f'}\t{moment}\t{moment}"
+            )
+        if len(batch) >= BATCH_ROWS:
+            yield batch
+            batch = []
+    yield batch
+
+
+CONTRACT_COLUMNS = (
+    "account_id", "external_id", "kind", "title", "service_level", "starts_on", "ends_on", "auto_renew",
+    "created_at", "updated_at",
+)  # fmt: skip
+
+
 ADVOCACY_COLUMNS = (
     "account_id", "kind", "occurred_on", "note", "referred_account_id", "logged_by_id", "verified", "verified_by_id",
     "verified_at", "created_at",
@@ -868,6 +919,7 @@ def volume_seed(
             ("invoices", Invoice, INVOICE_COLUMNS, _invoice_lines, invoices),
             ("feedback", Feedback, FEEDBACK_COLUMNS, _feedback_lines, feedback),
             ("advocacy", AdvocacyEvent, ADVOCACY_COLUMNS, _advocacy_lines, sum(d.advocacy for d in draws)),
+            ("contracts", Contract, CONTRACT_COLUMNS, _contract_lines, sum(len(d.contracts) for d in draws)),
         ]
         for table, model, columns, lines, total in tables:
             rng = random.Random(f"{seed}:{table}")  # noqa: S311  # synthetic data: reproducible by design
@@ -900,9 +952,11 @@ def volume_counts() -> dict[str, int]:
                (SELECT count(*) FROM accounts_invoice i JOIN accounts_account a ON a.id = i.account_id
                  WHERE a.external_id LIKE %(like)s),
                (SELECT count(*) FROM relationships_feedback f JOIN accounts_account a ON a.id = f.account_id
+                 WHERE a.external_id LIKE %(like)s),
+               (SELECT count(*) FROM relationships_contract c JOIN accounts_account a ON a.id = c.account_id
                  WHERE a.external_id LIKE %(like)s)
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, {"like": PREFIX + "%"})
         row = cursor.fetchone()
-    return dict(zip(("accounts", "orders", "invoices", "feedback"), row or (0, 0, 0, 0), strict=True))
+    return dict(zip(("accounts", "orders", "invoices", "feedback", "contracts"), row or (0, 0, 0, 0, 0), strict=True))

@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.choices import AccountKind, InvoiceStatus, OrderStatus, ServiceLevel
 from accounts.models import Account, Contact, Invoice, Order
 from accounts.volume import Behaviour, apportion, copy_defaults, volume_counts, volume_plan, volume_seed
-from relationships.models import AdvocacyEvent, Feedback
+from relationships.models import AdvocacyEvent, Contract, Feedback
 from tests.factories import AccountFactory, AdvocacyEventFactory, OrderFactory, manager_factory
 
 pytestmark = pytest.mark.django_db
@@ -86,9 +86,11 @@ def test_seed_volume_creates_exactly_the_counts_asked_for():
     assert Invoice.objects.filter(external_id__startswith="VOL-I-", number__startswith="VOL-I-").count() == 250
     assert Feedback.objects.filter(external_id__startswith="VOL-F-").count() == 100
     assert Contact.objects.filter(account__external_id__startswith="VOL-").count() > 0
-    assert volume_counts() == {"accounts": 50, "orders": 500, "invoices": 250, "feedback": 100}
+    counts = volume_counts()
+    assert counts.pop("contracts") == Contract.objects.filter(external_id__startswith="VOL-C-").count() > 0
+    assert counts == {"accounts": 50, "orders": 500, "invoices": 250, "feedback": 100}
     # and it reports each table and the total time
-    for table in ("accounts", "contacts", "orders", "invoices", "feedback", "advocacy", "total"):
+    for table in ("accounts", "contacts", "orders", "invoices", "feedback", "advocacy", "contracts", "total"):
         assert table in output
 
 
@@ -106,7 +108,7 @@ def test_every_sampled_row_passes_full_clean():
     # given a volume portfolio
     seed("--accounts", "60", "--orders", "900", "--seed", "3")
     # then a sample of every table passes the models' own validation (fields, choices, constraints)
-    for model in (Account, Contact, Order, Invoice, Feedback, AdvocacyEvent):
+    for model in (Account, Contact, Order, Invoice, Feedback, AdvocacyEvent, Contract):
         rows = list(model.objects.order_by("?")[:40])
         assert rows, model
         for row in rows:
