@@ -297,3 +297,22 @@ def test_the_set_based_evaluation_agrees_with_the_pure_rules_on_a_generated_port
         expected[account.pk] = (decision.rule_stage, decision.stage, decision.propose_partner)
     assert computed == expected
     assert len({ruled for ruled, _, _ in computed.values()}) >= 3
+
+
+def test_a_bulk_import_evaluates_every_account_it_touched_once_it_commits(
+    django_capture_on_commit_callbacks, monkeypatch, api, integration
+):
+    # given two prospects
+    first, second = AccountFactory(external_id="ERP-1"), AccountFactory(external_id="ERP-2")
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)  # run the enqueued task here, for real
+    orders = [
+        {"external_id": f"B-{n}", "account_external_id": account.external_id, "order_date": str(days_ago(10 + n)),
+         "net_amount": "100.00"}
+        for n, account in enumerate([first, second, second])
+    ]  # fmt: skip
+    # when the ERP imports their orders in one batch
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert api(integration).post("/api/v1/orders/bulk/", orders, format="json").status_code == 200
+    # then one evaluation covered both accounts: they are customers now
+    assert len(callbacks) == 1
+    assert {stage_of(first), stage_of(second)} == {LadderStage.CUSTOMER}
