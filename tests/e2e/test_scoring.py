@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.choices import ScoringRunStatus
@@ -37,7 +38,7 @@ def test_director_runs_scoring_reads_an_explanation_and_saves_a_policy(
     manager = manager_factory(username="mara")
     accounts = [AccountFactory(name=f"Steady {amount}", owner=manager) for amount in ("300", "1000", "5000")]
     for account, amount in zip(accounts, ("300.00", "1000.00", "5000.00"), strict=True):
-        monthly_orders(account, amount=amount)
+        monthly_orders(account, amount=amount, as_of=timezone.localdate())  # the run scores as of today
     director_factory(username="dina")
     page_errors: list[str] = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))

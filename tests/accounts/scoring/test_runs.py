@@ -30,10 +30,10 @@ pytestmark = pytest.mark.django_db
 T = datetime.date(2026, 11, 15)
 
 
-def monthly_orders(account, *, amount="1000.00", day=20, months=12, **fields):
-    """One order on ``day`` of each of the ``months`` complete months before the month of T."""
+def monthly_orders(account, *, amount="1000.00", day=20, months=12, as_of=T, **fields):
+    """One order on ``day`` of each of the ``months`` complete months before the month of ``as_of`` (T)."""
     orders = []
-    year, month = T.year, T.month
+    year, month = as_of.year, as_of.month
     for _ in range(months):
         month -= 1
         if month == 0:
