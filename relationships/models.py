@@ -405,6 +405,7 @@ class ActionItem(models.Model):
                 Q(status=ActionStatus.DONE, completed_at__isnull=False)
                 | (~Q(status=ActionStatus.DONE) & Q(completed_at__isnull=True)),
                 "A done action records when it was completed, and only a done one.",
+                field="status",  # completed_at is the service's to set; the status is what a caller changed
             ),
         ]
         indexes = [models.Index(fields=["owner", "status", "due"], name="action_owner_status_idx")]

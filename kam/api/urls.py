@@ -7,10 +7,14 @@ from accounts.api.bulk import InvoiceBulkUpsertView, OrderBulkUpsertView
 from accounts.api.scoring import AccountScoreHistoryView, AccountScoreView, ScoringRunViewSet
 from accounts.api.views import AccountViewSet, ContactViewSet, InvoiceViewSet, OrderViewSet
 from relationships.api.views import (
+    AccountPlanViewSet,
+    ActionItemViewSet,
     AdvocacyEventViewSet,
     ContractViewSet,
     FeedbackViewSet,
     InteractionViewSet,
+    PlanObjectiveViewSet,
+    SwotItemViewSet,
 )
 
 app_name = "api"
@@ -31,6 +35,10 @@ router.register("advocacy-events", AdvocacyEventViewSet, basename="advocacy-even
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("interactions", InteractionViewSet, basename="interaction")
 router.register("scoring-runs", ScoringRunViewSet, basename="scoringrun")
+router.register("account-plans", AccountPlanViewSet, basename="account-plan")
+router.register("plan-objectives", PlanObjectiveViewSet, basename="plan-objective")
+router.register("swot-items", SwotItemViewSet, basename="swot-item")
+router.register("action-items", ActionItemViewSet, basename="action-item")
 
 # Explicit paths first: `orders/bulk/` must not be read as the order with pk "bulk".
 explicit_patterns: list = [

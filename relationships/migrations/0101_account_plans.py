@@ -330,7 +330,7 @@ class Migration(migrations.Migration):
                     _connector="OR",
                 ),
                 name="relationships_actionitem_completed_iff_done",
-                violation_error_code="relationships_actionitem_completed_iff_done",
+                violation_error_code="relationships_actionitem_completed_iff_done:status",
                 violation_error_message="A done action records when it was completed, and only a done one.",
             ),
         ),

@@ -156,12 +156,9 @@ def test_deleting_a_plan_deletes_its_parts(manager, plan):
 
 def test_colleague_adds_and_updates_an_objective(colleague, plan):
     # given a team member / when they add an objective and later mark it at risk
-    objective = services.plan_objective_create(
-        actor=colleague,
-        plan=plan,
-        values={"title": "Grow revenue", "target": "Revenue 2.5 M EUR", "target_value": Decimal("2500000"),
-                "target_unit": "EUR", "due": END},
-    )  # fmt: skip
+    values = {"title": "Grow revenue", "target": "Revenue 2.5 M EUR", "due": END}
+    values |= {"target_value": Decimal("2500000"), "target_unit": "EUR"}
+    objective = services.plan_objective_create(actor=colleague, plan=plan, values=values)
     services.plan_objective_update(actor=colleague, objective=objective, values={"status": ObjectiveStatus.AT_RISK})
     # then it is stored with its target, open at first and now at risk
     objective.refresh_from_db()
