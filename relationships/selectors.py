@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db.models import BooleanField, ExpressionWrapper, Model, Q, QuerySet
@@ -12,7 +13,14 @@ from django.http import Http404
 from accounts.models import Account
 from accounts.selectors import accounts_visible_to, assignable_users, rows_on_visible_accounts
 from kam.roles import KAM_DIRECTOR, sees_all_accounts
-from relationships.choices import ACTION_PENDING, OBJECTIVE_PENDING, PlanStatus, SwotKind
+from relationships.choices import (
+    ACTION_PENDING,
+    OBJECTIVE_PENDING,
+    ActionStatus,
+    ObjectiveStatus,
+    PlanStatus,
+    SwotKind,
+)
 from relationships.models import (
     AccountPlan,
     ActionItem,
@@ -198,7 +206,49 @@ def action_item_get(*, plan: AccountPlan, pk: Any) -> ActionItem:
     return _plan_row(ActionItem, plan, pk, "action")
 
 
-def plan_action_owner_choices(*, account: Account) -> QuerySet:
+def plan_action_owner_choices(*, account: Account, including: int | None = None) -> QuerySet:
     """Who may be given an action of the account's plan: its owner, its team and the directors (active
-    managers and directors only, as ``check_assignable`` demands)."""
-    return assignable_users().filter(Q(pk=account.owner_id) | Q(team_accounts=account) | Q(groups__name=KAM_DIRECTOR))
+    managers and directors only, as ``check_assignable`` demands) — and ``including``, the action's current
+    owner, who keeps it after leaving the team."""
+    people = Q(pk=account.owner_id) | Q(team_accounts=account) | Q(groups__name=KAM_DIRECTOR)
+    if including is not None:
+        people |= Q(pk=including)
+    return assignable_users().filter(people)
+
+
+def plan_period_suggestion(
+    plans: Iterable[AccountPlan], *, today: datetime.date
+) -> tuple[datetime.date, datetime.date]:
+    """The period a new plan is offered: the first calendar year from today's on that no plan starts in. Pure."""
+    years = {plan.period_start.year for plan in plans}
+    year = today.year
+    while year in years:
+        year += 1
+    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+
+
+@dataclass(frozen=True)
+class PlanProgress:
+    """How far a plan got, counted from its loaded objectives and actions (no query)."""
+
+    objectives: int
+    achieved: int
+    objectives_overdue: int
+    actions: int  # cancelled ones do not count
+    done: int
+    actions_overdue: int
+
+
+def plan_progress(*, objectives: Iterable[PlanObjective], actions: Iterable[ActionItem]) -> PlanProgress:
+    """Objectives reached and actions done out of those that count, and how many are overdue; the rows come
+    from ``plan_objectives`` and ``plan_action_items`` (which annotate ``is_overdue``)."""
+    objectives, actions = list(objectives), list(actions)
+    counted = [action for action in actions if action.status != ActionStatus.CANCELLED]
+    return PlanProgress(
+        objectives=len(objectives),
+        achieved=sum(objective.status == ObjectiveStatus.ACHIEVED for objective in objectives),
+        objectives_overdue=sum(bool(getattr(objective, "is_overdue", False)) for objective in objectives),
+        actions=len(counted),
+        done=sum(action.status == ActionStatus.DONE for action in counted),
+        actions_overdue=sum(bool(getattr(action, "is_overdue", False)) for action in actions),
+    )

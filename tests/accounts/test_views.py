@@ -499,10 +499,11 @@ def _one_of_each(account, user, **kwargs) -> None:
         # account" annotated); orders: totals, revenue per month; invoice totals; NPS mean; the log form's contact
         # choices; the latest NPS answers (contact joined); the advocacy form's referral choices; the latest ten
         # orders; the latest ten invoices; the contacts; the contracts; the team; the account's last scores (run
-        # and policy joined) and, as it has none, the nightly scoring entry (its schedule joined)
-        ("manager", 21),
+        # and policy joined) and, as it has none, the nightly scoring entry (its schedule joined); the account's
+        # plans (none here: tests/relationships/test_plans_views.py counts a page with a plan)
+        ("manager", 22),
         # the same, and "is the user on the team" once (remembered for the other predicates that ask it)
-        ("colleague", 22),
+        ("colleague", 23),
     ],
 )
 def test_account_page_query_count_does_not_grow_with_its_records(request, client, account, persona, expected):
