@@ -708,7 +708,8 @@ class PortfolioSummary:
             f"  orders:     {self.orders.total()} ({listing(self.orders) or 'none'}), up to {self.today}",
             f"  invoices:   {self.invoices.total()} ({listing(self.invoices) or 'none'})",
             f"  relationships: {related.feedback} NPS answers, {related.advocacy} advocacy events "
-            f"({related.verified} verified), {related.contracts} contracts, {related.interactions} interactions",
+            f"({related.verified} verified), {related.contracts} contracts, {related.interactions} interactions, "
+            f"{related.account_plans} account plans",
         ]
 
 

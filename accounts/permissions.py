@@ -135,3 +135,22 @@ def can_request_ladder_override(user: Any, account: Account) -> bool:
 def can_decide_ladder(user: Any) -> bool:
     """Partner proposals and override requests are decided by directors (DESIGN §6, §9)."""
     return is_director(user)
+
+
+# --- account plans -----------------------------------------------------------------------------------------
+
+
+def can_edit_plan(user: Any, account: Account) -> bool:
+    """The account's owner, its team and directors keep its plans — objectives, SWOT, actions; integrations
+    only read them."""
+    return is_director(user) or _works_on(user, account)
+
+
+def can_delete_plan(user: Any, account: Account) -> bool:
+    """Throwing a whole plan away is the owner's or a director's call; the team closes a plan instead."""
+    return is_director(user) or (account.owner_id is not None and account.owner_id == user.pk)
+
+
+def can_own_plan_action(user: Any, account: Account) -> bool:
+    """Who may be given an action of the account's plan: someone working on the account, or a director."""
+    return is_director(user) or _works_on(user, account)

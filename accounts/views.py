@@ -31,7 +31,7 @@ from accounts.scoring import selectors as scoring_selectors
 from accounts.scoring.advice import key_advice
 from accounts.scoring.schedule import scoring_nightly_next
 from relationships.ladder.views import ladder_context
-from relationships.views import advocacy_context, feedback_context, interactions_context
+from relationships.views import account_plan_context, advocacy_context, feedback_context, interactions_context
 
 PORTFOLIO_PAGE_SIZE = 25
 SCORING_RUNS_PAGE_SIZE = 25
@@ -115,6 +115,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
         **_contacts_context(request, account, contact_form=None),
         **interactions_context(request, account, form=None),
         **advocacy_context(request, account, form=None),
+        **account_plan_context(request, account),
         "team": selectors.account_team(account=account),
         "can_edit": permissions.can_edit_account(request.user, account),
         "today": today,

@@ -1,4 +1,5 @@
-"""Django admin for the relationship records: NPS answers, advocacy events, contracts and interactions.
+"""Django admin for the relationship records: NPS answers, advocacy events, contracts, interactions and account
+plans (with their objectives, SWOT items and actions inline).
 
 Verification of advocacy is the app's four-eyes rule: the admin shows it read-only and verifies only through
 ``advocacy_event_verify``, so the admin cannot let anyone vouch for their own event.
@@ -10,11 +11,13 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from accounts.admin import account_link
 from relationships.models import (
+    AccountPlan,
+    ActionItem,
     AdvocacyEvent,
     Contract,
     Feedback,
@@ -23,6 +26,8 @@ from relationships.models import (
     LadderState,
     LadderTransition,
     PartnerProposal,
+    PlanObjective,
+    SwotItem,
 )
 from relationships.services import advocacy_event_verify
 
@@ -158,3 +163,87 @@ class PartnerProposalAdmin(_ReadOnly):
     list_filter = ["status"]
     list_select_related = ["account", "decided_by"]
     search_fields = ["account__name"]
+
+
+# --- account plans ------------------------------------------------------------------------------------------
+# A part never moves to another plan (the pages and the API refuse it; for actions a composite foreign key
+# holds it), so ``plan`` is read-only once a part exists.
+
+
+class PlanObjectiveInline(admin.TabularInline):
+    model = PlanObjective
+    extra = 0
+    fields = ["position", "title", "target", "target_value", "target_unit", "due", "status"]
+
+
+class SwotItemInline(admin.TabularInline):
+    model = SwotItem
+    extra = 0
+    fields = ["kind", "text", "position"]
+
+
+class ActionItemInline(admin.TabularInline):
+    model = ActionItem
+    extra = 0
+    fields = ["title", "owner", "due", "status", "objective", "completed_at"]
+    autocomplete_fields = ["owner", "objective"]
+
+
+@admin.register(AccountPlan)
+class AccountPlanAdmin(admin.ModelAdmin):
+    list_display = ["title", "account_column", "period_start", "period_end", "status", "created_by", "updated_at"]
+    list_filter = ["status"]
+    date_hierarchy = "period_start"
+    list_select_related = ["account", "created_by"]
+    search_fields = ["title", "summary", "account__name", "account__external_id"]
+    autocomplete_fields = ["account", "created_by"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [PlanObjectiveInline, SwotItemInline, ActionItemInline]
+
+    @admin.display(description="Account", ordering="account__name")
+    def account_column(self, obj: AccountPlan) -> str:
+        return account_link(obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: AccountPlan | None = None) -> list[str]:
+        # Its parts' owners work on this account: a plan stays with it.
+        return [*self.readonly_fields, "account"] if obj else list(self.readonly_fields)
+
+
+class PlanPartAdmin(admin.ModelAdmin):
+    list_select_related = ["plan__account"]
+    autocomplete_fields = ["plan"]
+
+    @admin.display(description="Account", ordering="plan__account__name")
+    def account_column(self, obj: PlanObjective | SwotItem | ActionItem) -> str:
+        return account_link(obj.plan)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
+        return [*self.readonly_fields, "plan"] if obj else list(self.readonly_fields)
+
+
+@admin.register(PlanObjective)
+class PlanObjectiveAdmin(PlanPartAdmin):
+    list_display = ["title", "plan", "account_column", "target", "due", "status"]
+    list_filter = ["status"]
+    date_hierarchy = "due"
+    search_fields = ["title", "target", "plan__title", "plan__account__name"]
+    readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(SwotItem)
+class SwotItemAdmin(PlanPartAdmin):
+    list_display = ["__str__", "plan", "account_column", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["text", "plan__title", "plan__account__name"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(ActionItem)
+class ActionItemAdmin(PlanPartAdmin):
+    list_display = ["title", "plan", "account_column", "owner", "due", "status", "completed_at"]
+    list_filter = ["status"]
+    date_hierarchy = "due"
+    list_select_related = ["plan__account", "owner"]
+    search_fields = ["title", "notes", "plan__title", "plan__account__name"]
+    autocomplete_fields = ["plan", "owner", "objective"]
+    readonly_fields = ["created_at", "updated_at"]

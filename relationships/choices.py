@@ -56,3 +56,46 @@ class ProposalStatus(models.TextChoices):
     OPEN = "open", "Open"
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
+
+
+# --- account plans ------------------------------------------------------------------------------------------
+
+
+class PlanStatus(models.TextChoices):
+    """A plan is drafted, then active for its period, then closed (kept as history)."""
+
+    DRAFT = "draft", "Draft"
+    ACTIVE = "active", "Active"
+    CLOSED = "closed", "Closed"
+
+
+class ObjectiveStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    ACHIEVED = "achieved", "Achieved"
+    MISSED = "missed", "Missed"
+
+
+# Objectives still to be reached: one of these past its due date is overdue.
+OBJECTIVE_PENDING = (ObjectiveStatus.OPEN, ObjectiveStatus.ON_TRACK, ObjectiveStatus.AT_RISK)
+
+
+class SwotKind(models.TextChoices):
+    """Declaration order is the grid's reading order: internal (strengths, weaknesses) above external."""
+
+    STRENGTH = "strength", "Strength"
+    WEAKNESS = "weakness", "Weakness"
+    OPPORTUNITY = "opportunity", "Opportunity"
+    THREAT = "threat", "Threat"
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# Actions still to be done: one of these past its due date is overdue.
+ACTION_PENDING = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)

@@ -15,14 +15,33 @@ import enum
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
 from accounts.choices import ServiceLevel
 from accounts.models import Account, Contact
-from relationships.choices import AdvocacyKind, ContractKind, InteractionKind, InteractionStatus
-from relationships.models import AdvocacyEvent, Contract, Feedback, Interaction
+from relationships.choices import (
+    ActionStatus,
+    AdvocacyKind,
+    ContractKind,
+    InteractionKind,
+    InteractionStatus,
+    ObjectiveStatus,
+    PlanStatus,
+    SwotKind,
+)
+from relationships.models import (
+    AccountPlan,
+    ActionItem,
+    AdvocacyEvent,
+    Contract,
+    Feedback,
+    Interaction,
+    PlanObjective,
+    SwotItem,
+)
 
 BATCH_SIZE = 5000
 DAY = datetime.timedelta(days=1)
@@ -159,11 +178,45 @@ class InteractionPlan:
 
 
 @dataclass(frozen=True)
+class ObjectiveDraft:
+    title: str
+    target: str
+    target_value: Decimal | None
+    target_unit: str
+    due: datetime.date
+    status: str
+
+
+@dataclass(frozen=True)
+class ActionDraft:
+    title: str
+    by: Part
+    due: datetime.date
+    status: str
+    objective: int | None  # index into the plan's objectives
+
+
+@dataclass(frozen=True)
+class AccountPlanDraft:
+    """One account plan of the demo (``Draft`` because "plan" already names what this module draws)."""
+
+    title: str
+    period_start: datetime.date
+    period_end: datetime.date
+    status: str
+    summary: str
+    objectives: tuple[ObjectiveDraft, ...]
+    swot: tuple[tuple[str, str], ...]  # (kind, text)
+    actions: tuple[ActionDraft, ...]
+
+
+@dataclass(frozen=True)
 class RelationshipPlan:
     feedback: tuple[FeedbackPlan, ...]
     advocacy: tuple[AdvocacyPlan, ...]
     contracts: tuple[ContractPlan, ...]
     interactions: tuple[InteractionPlan, ...]
+    account_plans: tuple[AccountPlanDraft, ...] = ()
 
 
 def _weighted(rng: random.Random, weights: dict[Any, int]) -> Any:
@@ -321,6 +374,105 @@ def _interactions(
     return tuple(sorted(done + planned, key=lambda plan: plan.occurred_at))
 
 
+PLAN_SUMMARIES = (
+    "Consolidate our position as preferred supplier and grow the premium service business.",
+    "Protect the core volume through the renewal and open a second business unit.",
+    "Turn a satisfied customer into a reference: a joint case study and a partnership track.",
+)
+PLAN_OBJECTIVES = (
+    # title, target (with {value}), unit, value range in the unit
+    ("Grow revenue", "Revenue {value} EUR", "EUR", (400_000, 2_500_000)),
+    ("Expand premium service", "Premium share of orders {value} %", "%", (40, 70)),
+    ("Raise satisfaction", "NPS mean {value} or more", "points", (8, 9)),
+    ("Reach a second business unit", "First order from a second business unit", "", None),
+    ("Secure the renewal", "Framework agreement renewed for 3 years", "", None),
+)
+PLAN_SWOT = {
+    SwotKind.STRENGTH: ("Trusted by the technical decision makers", "Reliable deliveries for three years",
+                        "Premium service level already in place"),
+    SwotKind.WEAKNESS: ("Little access to the purchasing director", "Invoicing errors last year",
+                        "No presence in their second business unit"),
+    SwotKind.OPPORTUNITY: ("New plant opening next year", "Their sustainability programme needs a partner",
+                           "Consolidating suppliers: we could take a rival's share"),
+    SwotKind.THREAT: ("A low-cost competitor is courting purchasing", "Budget cuts announced for next year",
+                      "Key champion may change roles"),
+}  # fmt: skip
+PLAN_ACTIONS = (
+    "Quarterly business review with the buying committee",
+    "Executive sponsor visit",
+    "Prepare the renewal proposal",
+    "Workshop on the service roadmap",
+    "Introduce the premium service team",
+    "Clarify open invoices with finance",
+)
+
+
+def _plan_for_year(
+    rng: random.Random, *, year: int, status: str, colleague: bool, today: datetime.date
+) -> AccountPlanDraft:
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    past = status == PlanStatus.CLOSED
+    objectives = []
+    for title, target, unit, bounds in rng.sample(PLAN_OBJECTIVES, k=rng.randint(2, 3)):
+        value = Decimal(rng.randint(*bounds)) if bounds else None
+        shown = f"{value:,.0f}" if value is not None else ""
+        due = min(end, start + rng.randint(150, 364) * DAY)
+        if past or due < today:
+            state = rng.choice((ObjectiveStatus.ACHIEVED, ObjectiveStatus.ACHIEVED, ObjectiveStatus.MISSED))
+        else:
+            state = rng.choice(
+                (ObjectiveStatus.ON_TRACK, ObjectiveStatus.ON_TRACK, ObjectiveStatus.AT_RISK, ObjectiveStatus.OPEN)
+            )
+        objectives.append(
+            ObjectiveDraft(
+                title=title,
+                target=target.format(value=shown),
+                target_value=value,
+                target_unit=unit if value is not None else "",
+                due=due,
+                status=state,
+            )
+        )
+    swot = tuple((kind, text) for kind, texts in PLAN_SWOT.items() for text in rng.sample(texts, k=rng.randint(1, 2)))
+    actions = []
+    for title in rng.sample(PLAN_ACTIONS, k=rng.randint(3, 5)):
+        due = start + rng.randint(20, 360) * DAY
+        if past or due < today - 30 * DAY:
+            state = ActionStatus.DONE if rng.random() < 0.85 else ActionStatus.CANCELLED
+        elif due < today:
+            state = ActionStatus.DONE if rng.random() < 0.5 else ActionStatus.IN_PROGRESS  # some overdue
+        else:
+            state = ActionStatus.OPEN if rng.random() < 0.7 else ActionStatus.IN_PROGRESS
+        by = Part.COLLEAGUE if colleague and rng.random() < 0.4 else Part.OWNER
+        towards = rng.choice([None, *range(len(objectives))])
+        actions.append(ActionDraft(title=title, by=by, due=due, status=state, objective=towards))
+    return AccountPlanDraft(
+        title=f"Account plan {year}",
+        period_start=start,
+        period_end=end,
+        status=status,
+        summary=rng.choice(PLAN_SUMMARIES),
+        objectives=tuple(objectives),
+        swot=swot,
+        actions=tuple(sorted(actions, key=lambda action: action.due)),
+    )
+
+
+def _account_plans(
+    rng: random.Random, leaning: Leaning, *, colleague: bool, today: datetime.date
+) -> tuple[AccountPlanDraft, ...]:
+    """The strongest accounts (partners and premium buyers) have this year's plan, active; half of them also
+    last year's, closed."""
+    if leaning.service_level != ServiceLevel.PREMIUM:
+        return ()
+    plans = [_plan_for_year(rng, year=today.year, status=PlanStatus.ACTIVE, colleague=colleague, today=today)]
+    if rng.random() < 0.5:
+        plans.append(
+            _plan_for_year(rng, year=today.year - 1, status=PlanStatus.CLOSED, colleague=colleague, today=today)
+        )
+    return tuple(plans)
+
+
 def relationship_plan(
     rng: random.Random,
     leaning: Leaning,
@@ -338,6 +490,8 @@ def relationship_plan(
         advocacy=_advocacy(rng, leaning, today=today, own=own, accounts=accounts),
         contracts=_contracts(rng, leaning, today=today),
         interactions=_interactions(rng, leaning, contacts=len(contacts), colleague=colleague, today=today),
+        # Drawn last, so that adding plans to the demo did not change any other record of the portfolio.
+        account_plans=_account_plans(rng, leaning, colleague=colleague, today=today),
     )
 
 
@@ -360,6 +514,7 @@ class RelationshipCounts:
     verified: int = 0
     contracts: int = 0
     interactions: int = 0
+    account_plans: int = 0
 
 
 def _verifier(people: People) -> Any:
@@ -430,6 +585,7 @@ def relationships_seed(
             )
             links.append([own_contacts[index] for index in step.contacts])
 
+    plans_written = _account_plans_seed(accounts=accounts, plans=plans, people=people)
     Feedback.objects.bulk_create(feedback, batch_size=BATCH_SIZE)
     AdvocacyEvent.objects.bulk_create(advocacy, batch_size=BATCH_SIZE)
     Contract.objects.bulk_create(contracts, batch_size=BATCH_SIZE)
@@ -449,4 +605,57 @@ def relationships_seed(
         verified=sum(event.verified for event in advocacy),
         contracts=len(contracts),
         interactions=len(interactions),
+        account_plans=plans_written,
     )
+
+
+def _account_plans_seed(
+    *, accounts: Sequence[Account], plans: Sequence[RelationshipPlan], people: Sequence[People]
+) -> int:
+    """Write the account plans with their objectives, SWOT items and actions: one insert per table."""
+    now = timezone.now()
+    rows: list[tuple[AccountPlan, AccountPlanDraft, People]] = []
+    for account, plan, who in zip(accounts, plans, people, strict=True):
+        for draft in plan.account_plans:
+            row = AccountPlan(
+                account=account,
+                title=draft.title,
+                period_start=draft.period_start,
+                period_end=draft.period_end,
+                status=draft.status,
+                summary=draft.summary,
+                created_by=who.owner,
+            )
+            rows.append((row, draft, who))
+    AccountPlan.objects.bulk_create([row for row, _draft, _who in rows], batch_size=BATCH_SIZE)
+    objectives: list[list[PlanObjective]] = [
+        [PlanObjective(plan=row, position=n, **vars(objective)) for n, objective in enumerate(draft.objectives)]
+        for row, draft, _who in rows
+    ]
+    PlanObjective.objects.bulk_create([one for own in objectives for one in own], batch_size=BATCH_SIZE)
+    SwotItem.objects.bulk_create(
+        [SwotItem(plan=row, kind=kind, text=text) for row, draft, _who in rows for kind, text in draft.swot],
+        batch_size=BATCH_SIZE,
+    )
+    actions = []
+    for (row, draft, who), own in zip(rows, objectives, strict=True):
+        for action in draft.actions:
+            owner = who.colleague if action.by is Part.COLLEAGUE and who.colleague is not None else who.owner
+            done = action.status == ActionStatus.DONE
+            actions.append(
+                ActionItem(
+                    plan=row,
+                    title=action.title,
+                    owner=owner,
+                    due=action.due,
+                    status=action.status,
+                    objective=own[action.objective] if action.objective is not None else None,
+                    completed_at=min(now, _noon(action.due)) if done else None,
+                )
+            )
+    ActionItem.objects.bulk_create(actions, batch_size=BATCH_SIZE)
+    return len(rows)
+
+
+def _noon(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(12), tzinfo=timezone.get_current_timezone())

@@ -2,20 +2,40 @@
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from accounts.choices import LadderStage, ServiceLevel
 from accounts.filters import AccountRecordFilterSet, date_range
-from kam.filtering import IntegerFilter, NullsLastOrderingFilter, StrictBooleanFilter
+from kam.filtering import IntegerFilter, IsoDateFilter, NullsLastOrderingFilter, StrictBooleanFilter
 from relationships.choices import (
+    ACTION_PENDING,
+    ActionStatus,
     AdvocacyKind,
     ContractKind,
     InteractionKind,
     InteractionStatus,
+    ObjectiveStatus,
     OverrideStatus,
+    PlanStatus,
     ProposalStatus,
+    SwotKind,
 )
-from relationships.models import AdvocacyEvent, Contract, Feedback, Interaction, LadderOverride, PartnerProposal
+from relationships.models import (
+    AccountPlan,
+    ActionItem,
+    AdvocacyEvent,
+    Contract,
+    Feedback,
+    Interaction,
+    LadderOverride,
+    PartnerProposal,
+    PlanObjective,
+    SwotItem,
+)
 
 
 class FeedbackFilterSet(AccountRecordFilterSet):
@@ -105,3 +125,73 @@ class PartnerProposalFilterSet(AccountRecordFilterSet):
     class Meta:
         model = PartnerProposal
         fields = ["account", "account_external_id", "status"]
+
+
+# --- account plans ------------------------------------------------------------------------------------------
+
+
+class AccountPlanFilterSet(AccountRecordFilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=PlanStatus.choices)
+    period_start_after, period_start_before = date_range("period_start")
+    in_force_on = IsoDateFilter(method="filter_in_force_on", label="Plans whose period includes this day")
+    ordering = NullsLastOrderingFilter(
+        fields=(
+            ("period_start", "period_start"),
+            ("period_end", "period_end"),
+            ("updated_at", "updated_at"),
+            ("id", "id"),
+        )
+    )
+
+    class Meta:
+        model = AccountPlan
+        fields = ["account", "account_external_id", "status"]
+
+    def filter_in_force_on(self, queryset: QuerySet, name: str, value: datetime.date) -> QuerySet:
+        return queryset.filter(period_start__lte=value, period_end__gte=value)
+
+
+class PlanPartFilterSet(django_filters.FilterSet):
+    """Filters every part of a plan has: the plan, and the plan's account."""
+
+    plan = IntegerFilter(field_name="plan_id")
+    account = IntegerFilter(field_name="plan__account_id")
+
+
+class PlanObjectiveFilterSet(PlanPartFilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=ObjectiveStatus.choices)
+    due_after, due_before = date_range("due")
+    ordering = NullsLastOrderingFilter(
+        fields=(("position", "position"), ("due", "due"), ("updated_at", "updated_at"), ("id", "id"))
+    )
+
+    class Meta:
+        model = PlanObjective
+        fields = ["plan", "account", "status"]
+
+
+class SwotItemFilterSet(PlanPartFilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=SwotKind.choices)
+
+    class Meta:
+        model = SwotItem
+        fields = ["plan", "account", "kind"]
+
+
+class ActionItemFilterSet(PlanPartFilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=ActionStatus.choices)
+    owner = IntegerFilter(field_name="owner_id")
+    objective = IntegerFilter(field_name="objective_id")
+    due_after, due_before = date_range("due")
+    overdue = StrictBooleanFilter(method="filter_overdue", label="Past due and neither done nor cancelled")
+    ordering = NullsLastOrderingFilter(
+        fields=(("due", "due"), ("completed_at", "completed_at"), ("updated_at", "updated_at"), ("id", "id"))
+    )
+
+    class Meta:
+        model = ActionItem
+        fields = ["plan", "account", "status", "owner", "objective"]
+
+    def filter_overdue(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        overdue = Q(due__lt=timezone.localdate(), status__in=ACTION_PENDING)
+        return queryset.filter(overdue) if value == "true" else queryset.exclude(overdue)

@@ -9,9 +9,10 @@ from django import forms
 from django.utils import timezone
 
 from accounts import selectors
-from accounts.forms import ServiceModelForm
+from accounts.forms import ServiceModelForm, UserChoiceField
 from accounts.models import Account, Contact
-from relationships.models import AdvocacyEvent, Feedback, Interaction
+from relationships import selectors as plan_selectors
+from relationships.models import AccountPlan, ActionItem, AdvocacyEvent, Feedback, Interaction, PlanObjective, SwotItem
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -108,3 +109,75 @@ class FeedbackForm(ServiceModelForm):
 
     def service_values(self) -> dict[str, Any]:
         return dict(self.cleaned_data)
+
+
+# --- account plans ------------------------------------------------------------------------------------------
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class AccountPlanForm(ServiceModelForm):
+    """A plan's period, status and strategy (its objectives, SWOT and actions are edited on the plan's page)."""
+
+    class Meta:
+        model = AccountPlan
+        fields = ["title", "status", "period_start", "period_end", "summary"]
+        labels = {"period_start": "From", "period_end": "To", "summary": "Situation and strategy"}
+        help_texts = {"status": "One plan of an account is active on any day; draft the next one meanwhile."}
+        widgets = {
+            "title": forms.TextInput(attrs={"placeholder": "e.g. Account plan 2027", "autocomplete": "off"}),
+            "period_start": DATE_INPUT,
+            "period_end": DATE_INPUT,
+            "summary": forms.Textarea(
+                attrs={"rows": 5, "placeholder": "Where the relationship stands, and where it should be by the end"}
+            ),
+        }
+
+
+class PlanObjectiveForm(ServiceModelForm):
+    class Meta:
+        model = PlanObjective
+        fields = ["title", "target", "target_value", "target_unit", "due", "status"]
+        labels = {"target_value": "Target value", "target_unit": "Unit"}
+        widgets = {
+            "title": forms.TextInput(attrs={"placeholder": "e.g. Grow the service business", "autocomplete": "off"}),
+            "target": forms.TextInput(attrs={"placeholder": "e.g. Revenue 2.5 M EUR", "autocomplete": "off"}),
+            "target_value": forms.NumberInput(attrs={"step": "0.01"}),
+            "target_unit": forms.TextInput(attrs={"placeholder": "EUR", "size": 6}),
+            "due": DATE_INPUT,
+        }
+
+
+class SwotItemForm(ServiceModelForm):
+    class Meta:
+        model = SwotItem
+        fields = ["kind", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+
+
+class ActionItemForm(ServiceModelForm):
+    """An action; ``owner`` offers who may own it (the account's people and the directors, and whoever owns it
+    already), ``objective`` the plan's objectives."""
+
+    class Meta:
+        model = ActionItem
+        fields = ["title", "owner", "due", "status", "objective", "notes"]
+        field_classes = {"owner": UserChoiceField}
+        labels = {"owner": "Who", "objective": "Towards objective"}
+        widgets = {
+            "title": forms.TextInput(attrs={"placeholder": "e.g. Book the quarterly business review"}),
+            "due": DATE_INPUT,
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, plan: AccountPlan, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = self.fields["owner"]
+        objective = self.fields["objective"]
+        assert isinstance(owner, forms.ModelChoiceField) and isinstance(objective, forms.ModelChoiceField)
+        owner.queryset = plan_selectors.plan_action_owner_choices(
+            account=plan.account, including=self.instance.owner_id
+        )
+        owner.empty_label = "Nobody yet"
+        objective.queryset = plan_selectors.plan_objectives(plan=plan, today=timezone.localdate())
+        objective.empty_label = "None"

@@ -1,25 +1,33 @@
-"""Relationship evidence: NPS feedback, advocacy events, contracts and interactions (DESIGN §4).
-
-The loyalty ladder (issue 5) reads these; their invariants are database constraints too.
+"""Relationship evidence: NPS feedback, advocacy events, contracts and interactions (DESIGN §4); the loyalty
+ladder that reads it (state, transitions, overrides, Partner proposals, DESIGN §6); and the account plans that
+steer the relationship (objectives, SWOT, actions). Every invariant is a database constraint too.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Greatest, Least
 from django.urls import reverse
 
 from accounts.choices import LadderStage, ServiceLevel
-from accounts.models import Account, Contact, _check, unique_external_id
+from accounts.models import MONEY, Account, Contact, _check, unique_external_id
 from relationships.choices import (
+    ActionStatus,
     AdvocacyKind,
     ContractKind,
     InteractionKind,
     InteractionStatus,
+    ObjectiveStatus,
     OverrideStatus,
+    PlanStatus,
     ProposalStatus,
+    SwotKind,
     TransitionMode,
 )
 
@@ -392,3 +400,206 @@ class PartnerProposal(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:account_detail", args=[self.account_id]) + "#ladder"
+
+
+# --- account plans ------------------------------------------------------------------------------------------
+
+
+def _plan_url(account_id: int, plan_id: int) -> str:
+    return reverse("relationships:account_plan_detail", args=[account_id, plan_id])
+
+
+class AccountPlan(models.Model):
+    """The plan for one account over one period (typically a year): where the relationship should go
+    (``summary``), the objectives that measure it, a SWOT analysis and the actions that get it there.
+
+    Drafted, then ``active`` for its period, then ``closed`` as history. At most one plan of an account is active
+    on any day (an exclusion constraint), so "the current plan" is well defined.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="plans")
+    title = models.CharField(max_length=200)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    summary = models.TextField(blank=True, help_text="The situation and the strategy for the period.")
+    status = models.CharField(max_length=16, choices=PlanStatus, default=PlanStatus.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="account_plans_created",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-period_start", "-id"]
+        constraints = [
+            _check("relationships_accountplan_title_not_blank", ~Q(title=""), "The title may not be blank."),
+            _check("relationships_accountplan_status_valid", Q(status__in=PlanStatus.values), "Unknown plan status."),
+            _check(
+                "relationships_accountplan_period_end_after_start",
+                Q(period_end__gte=F("period_start")),
+                "The period may not end before it starts.",
+                field="period_end",
+            ),
+            models.UniqueConstraint(
+                fields=["account", "period_start"],
+                name="relationships_accountplan_account_period_start_unique",
+                violation_error_code="relationships_accountplan_account_period_start_unique:period_start",
+                violation_error_message="This account already has a plan starting on this day.",
+            ),
+            ExclusionConstraint(
+                name="relationships_accountplan_one_active_per_period",
+                expressions=[
+                    ("account", RangeOperators.EQUAL),
+                    # Least/Greatest: validation may test an inverted period before the check above refuses it,
+                    # and daterange() would raise on it; for a stored (valid) period they change nothing.
+                    (
+                        Func(
+                            Least("period_start", "period_end"),
+                            Greatest("period_start", "period_end"),
+                            Value("[]"),
+                            function="DATERANGE",
+                            output_field=DateRangeField(),
+                        ),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+                condition=Q(status=PlanStatus.ACTIVE),
+                violation_error_code="relationships_accountplan_one_active_per_period:status",
+                violation_error_message=(
+                    "Another active plan of this account overlaps this period: close it first, or keep this one a "
+                    "draft."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return _plan_url(self.account_id, self.pk)
+
+
+class PlanObjective(models.Model):
+    """What the plan sets out to reach: a target in words ("Revenue 2.5 M EUR"), optionally as a number with
+    a unit, due by a date, and how it stands."""
+
+    plan = models.ForeignKey(AccountPlan, on_delete=models.CASCADE, related_name="objectives")
+    title = models.CharField(max_length=200)
+    target = models.CharField(max_length=200, help_text="What counts as reached, e.g. “Revenue 2.5 M EUR”.")
+    target_value = models.DecimalField(**MONEY, null=True, blank=True, help_text="The target as a number.")
+    target_unit = models.CharField(max_length=20, blank=True, help_text="What the number counts, e.g. EUR, %, orders.")
+    due = models.DateField()
+    status = models.CharField(max_length=16, choices=ObjectiveStatus, default=ObjectiveStatus.OPEN)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Objectives are listed by position, then due.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "due", "id"]
+        constraints = [
+            _check("relationships_planobjective_title_not_blank", ~Q(title=""), "The title may not be blank."),
+            _check("relationships_planobjective_target_not_blank", ~Q(target=""), "Say what counts as reached."),
+            _check(
+                "relationships_planobjective_status_valid",
+                Q(status__in=ObjectiveStatus.values),
+                "Unknown objective status.",
+            ),
+            _check(
+                "relationships_planobjective_unit_needs_value",
+                Q(target_unit="") | Q(target_value__isnull=False),
+                "A unit needs the target value it measures.",
+                field="target_value",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return _plan_url(self.plan.account_id, self.plan_id) + f"#objective-{self.pk}"
+
+
+class SwotItem(models.Model):
+    """One strength, weakness, opportunity or threat of the relationship, as the plan sees it."""
+
+    plan = models.ForeignKey(AccountPlan, on_delete=models.CASCADE, related_name="swot_items")
+    kind = models.CharField(max_length=16, choices=SwotKind)
+    text = models.TextField()
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            _check("relationships_swotitem_kind_valid", Q(kind__in=SwotKind.values), "Unknown SWOT kind."),
+            _check("relationships_swotitem_text_not_blank", ~Q(text=""), "The text may not be blank."),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.text[:60]}"
+
+    def get_absolute_url(self) -> str:
+        return _plan_url(self.plan.account_id, self.plan_id) + f"#swot-{self.pk}"
+
+
+class ActionItem(models.Model):
+    """A step of the plan: who does what by when, optionally towards one of the plan's objectives.
+
+    ``completed_at`` is when it was marked done (set by the service; a database rule ties it to ``done``).
+    The objective must belong to the same plan: ``clean()`` says so on ``objective``, and a composite foreign
+    key (``plan``, ``objective``) → objective (``plan``, ``id``) in migration 0101 holds it in PostgreSQL.
+    """
+
+    plan = models.ForeignKey(AccountPlan, on_delete=models.CASCADE, related_name="action_items")
+    title = models.CharField(max_length=300)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="plan_actions",
+        help_text="Who does it: someone working on the account, or a director.",
+    )
+    due = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=ActionStatus, default=ActionStatus.OPEN)
+    objective = models.ForeignKey(
+        PlanObjective,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="action_items",
+        help_text="The objective of this plan it works towards.",
+    )
+    notes = models.TextField(blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = [F("due").asc(nulls_last=True), "id"]
+        constraints = [
+            _check("relationships_actionitem_title_not_blank", ~Q(title=""), "The title may not be blank."),
+            _check("relationships_actionitem_status_valid", Q(status__in=ActionStatus.values), "Unknown status."),
+            _check(
+                "relationships_actionitem_completed_iff_done",
+                Q(status=ActionStatus.DONE, completed_at__isnull=False)
+                | (~Q(status=ActionStatus.DONE) & Q(completed_at__isnull=True)),
+                "A done action records when it was completed, and only a done one.",
+                field="status",  # completed_at is the service's to set; the status is what a caller changed
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "status", "due"], name="action_owner_status_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return _plan_url(self.plan.account_id, self.plan_id) + f"#action-{self.pk}"
+
+    def clean(self) -> None:
+        if self.objective_id is not None and self.objective is not None and self.objective.plan_id != self.plan_id:
+            raise ValidationError({"objective": ["This objective belongs to another plan."]})

@@ -17,9 +17,12 @@ from accounts.permissions import (
     can_change_advocacy,
     can_change_interaction,
     can_decide_ladder,
+    can_delete_plan,
+    can_edit_plan,
     can_log_advocacy,
     can_log_feedback,
     can_log_interaction,
+    can_own_plan_action,
     can_request_ladder_override,
     can_verify_advocacy,
     can_write_commercial_records,
@@ -27,9 +30,11 @@ from accounts.permissions import (
 from accounts.scoring.metrics import metrics_gather
 from accounts.scoring.runs import scoring_lock
 from accounts.services import check_assignable, record_save
-from relationships.choices import OverrideStatus, ProposalStatus, TransitionMode
+from relationships.choices import ActionStatus, OverrideStatus, ProposalStatus, TransitionMode
 from relationships.ladder.evaluate import ladder_apply, ladder_compute
 from relationships.models import (
+    AccountPlan,
+    ActionItem,
     AdvocacyEvent,
     Contract,
     Feedback,
@@ -38,6 +43,8 @@ from relationships.models import (
     LadderState,
     LadderTransition,
     PartnerProposal,
+    PlanObjective,
+    SwotItem,
 )
 from relationships.tasks import ladder_evaluate_on_commit
 
@@ -50,6 +57,10 @@ ADVOCACY_FIELDS = frozenset({"kind", "occurred_on", "note", "referred_account"})
 INTERACTION_FIELDS = frozenset(
     {"kind", "status", "occurred_at", "user", "subject", "summary", "next_step", "next_step_due"}
 )
+PLAN_FIELDS = frozenset({"title", "period_start", "period_end", "summary", "status"})
+OBJECTIVE_FIELDS = frozenset({"title", "target", "target_value", "target_unit", "due", "status", "position"})
+SWOT_FIELDS = frozenset({"kind", "text", "position"})
+ACTION_FIELDS = frozenset({"title", "owner", "due", "status", "objective", "notes"})
 
 
 def _may(allowed: bool, message: str) -> None:
@@ -411,3 +422,133 @@ def partner_proposal_reject(*, actor: Any, proposal: PartnerProposal, note: str 
 
 def _active_override(account: Account, today: date) -> LadderOverride | None:
     return LadderOverride.objects.filter(account=account, status=OverrideStatus.APPROVED, expires_on__gte=today).first()
+
+
+# --- account plans ------------------------------------------------------------------------------------------
+# The owner, the team and directors keep an account's plans; integrations read them. A plan's parts never move
+# to another plan (nor a plan to another account): what belongs elsewhere is created there.
+
+PLAN_EDITORS = "Only the account's owner, its team or a director change its plans."
+
+
+def _stays(parent_id: int, parent: Any, field: str, message: str) -> None:
+    if parent is not None and parent.pk != parent_id:
+        raise ValidationError({field: [message]})
+
+
+@transaction.atomic
+def account_plan_create(*, actor: Any, account: Account, values: Mapping[str, Any]) -> AccountPlan:
+    """Plan a period of the account (a draft unless ``status`` says otherwise); records who created it.
+    At most one plan of an account is active on any day (400 on ``status`` otherwise)."""
+    _may(can_edit_plan(actor, account), PLAN_EDITORS)
+    plan = AccountPlan(account=account, created_by=actor)
+    return record_save(record=plan, values=values, allowed=PLAN_FIELDS)
+
+
+@transaction.atomic
+def account_plan_update(
+    *, actor: Any, plan: AccountPlan, values: Mapping[str, Any], account: Account | None = None
+) -> AccountPlan:
+    """Change a plan: its period, strategy, or status (draft → active → closed, or back)."""
+    _may(can_edit_plan(actor, plan.account), PLAN_EDITORS)
+    _stays(plan.account_id, account, "account", "A plan stays with its account: create one on the other account.")
+    return record_save(record=plan, values=values, allowed=PLAN_FIELDS)
+
+
+@transaction.atomic
+def account_plan_delete(*, actor: Any, plan: AccountPlan) -> None:
+    """Delete a plan with its objectives, SWOT and actions: the owner's or a director's call (the team closes a
+    plan instead, which keeps it as history)."""
+    _may(can_delete_plan(actor, plan.account), "Only the account's owner or a director delete a plan; close it.")
+    plan.delete()
+
+
+@transaction.atomic
+def plan_objective_create(*, actor: Any, plan: AccountPlan, values: Mapping[str, Any]) -> PlanObjective:
+    _may(can_edit_plan(actor, plan.account), PLAN_EDITORS)
+    return record_save(record=PlanObjective(plan=plan), values=values, allowed=OBJECTIVE_FIELDS)
+
+
+@transaction.atomic
+def plan_objective_update(
+    *, actor: Any, objective: PlanObjective, values: Mapping[str, Any], plan: AccountPlan | None = None
+) -> PlanObjective:
+    _may(can_edit_plan(actor, objective.plan.account), PLAN_EDITORS)
+    _stays(objective.plan_id, plan, "plan", "An objective stays in its plan.")
+    return record_save(record=objective, values=values, allowed=OBJECTIVE_FIELDS)
+
+
+@transaction.atomic
+def plan_objective_delete(*, actor: Any, objective: PlanObjective) -> None:
+    """Delete an objective; the actions that served it stay, without an objective."""
+    _may(can_edit_plan(actor, objective.plan.account), PLAN_EDITORS)
+    objective.delete()
+
+
+@transaction.atomic
+def swot_item_create(*, actor: Any, plan: AccountPlan, values: Mapping[str, Any]) -> SwotItem:
+    _may(can_edit_plan(actor, plan.account), PLAN_EDITORS)
+    return record_save(record=SwotItem(plan=plan), values=values, allowed=SWOT_FIELDS)
+
+
+@transaction.atomic
+def swot_item_update(
+    *, actor: Any, item: SwotItem, values: Mapping[str, Any], plan: AccountPlan | None = None
+) -> SwotItem:
+    _may(can_edit_plan(actor, item.plan.account), PLAN_EDITORS)
+    _stays(item.plan_id, plan, "plan", "A SWOT item stays in its plan.")
+    return record_save(record=item, values=values, allowed=SWOT_FIELDS)
+
+
+@transaction.atomic
+def swot_item_delete(*, actor: Any, item: SwotItem) -> None:
+    _may(can_edit_plan(actor, item.plan.account), PLAN_EDITORS)
+    item.delete()
+
+
+def _action_owner(account: Account, owner: Any) -> None:
+    """An action is given to an active manager or director who works on the account (or directs)."""
+    if owner is None:
+        return
+    check_assignable("owner", [owner])
+    if not can_own_plan_action(owner, account):
+        raise ValidationError({"owner": [f"{owner.get_username()} does not work on this account."]})
+
+
+def _completed_at(action: ActionItem, values: Mapping[str, Any]) -> Any:
+    """When the action was done: kept while it stays done, now when it becomes done, none otherwise."""
+    if values.get("status", action.status) != ActionStatus.DONE:
+        return None
+    return action.completed_at or timezone.now()
+
+
+@transaction.atomic
+def action_item_create(*, actor: Any, plan: AccountPlan, values: Mapping[str, Any]) -> ActionItem:
+    """Add an action to the plan. Its owner works on the account (or is a director); its objective, when
+    given, is one of this plan's (400 on ``objective`` otherwise)."""
+    _may(can_edit_plan(actor, plan.account), PLAN_EDITORS)
+    _action_owner(plan.account, values.get("owner"))
+    action = ActionItem(plan=plan)
+    action.completed_at = _completed_at(action, values)
+    return record_save(record=action, values=values, allowed=ACTION_FIELDS)
+
+
+@transaction.atomic
+def action_item_update(
+    *, actor: Any, action: ActionItem, values: Mapping[str, Any], plan: AccountPlan | None = None
+) -> ActionItem:
+    """Change an action, e.g. mark it done (which records when). A new owner must work on the account; an
+    owner who has left the team since keeps the actions already given to them."""
+    _may(can_edit_plan(actor, action.plan.account), PLAN_EDITORS)
+    _stays(action.plan_id, plan, "plan", "An action stays in its plan.")
+    owner = values.get("owner")
+    if owner is not None and owner.pk != action.owner_id:
+        _action_owner(action.plan.account, owner)
+    action.completed_at = _completed_at(action, values)
+    return record_save(record=action, values=values, allowed=ACTION_FIELDS)
+
+
+@transaction.atomic
+def action_item_delete(*, actor: Any, action: ActionItem) -> None:
+    _may(can_edit_plan(actor, action.plan.account), PLAN_EDITORS)
+    action.delete()

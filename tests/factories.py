@@ -22,8 +22,26 @@ from accounts.choices import (
 from accounts.models import Account, AccountScore, Contact, Invoice, Order, ScoringPolicy, ScoringRun
 from accounts.scoring.formulas import KAS_V1
 from kam.roles import ACCOUNT_MANAGER, INTEGRATION, KAM_DIRECTOR
-from relationships.choices import AdvocacyKind, ContractKind, InteractionKind, InteractionStatus
-from relationships.models import AdvocacyEvent, Contract, Feedback, Interaction
+from relationships.choices import (
+    ActionStatus,
+    AdvocacyKind,
+    ContractKind,
+    InteractionKind,
+    InteractionStatus,
+    ObjectiveStatus,
+    PlanStatus,
+    SwotKind,
+)
+from relationships.models import (
+    AccountPlan,
+    ActionItem,
+    AdvocacyEvent,
+    Contract,
+    Feedback,
+    Interaction,
+    PlanObjective,
+    SwotItem,
+)
 
 PASSWORD = "correct horse battery staple"
 
@@ -254,3 +272,55 @@ class AccountScoreFactory(factory.django.DjangoModelFactory):
     key_status = factory.LazyAttribute(lambda score: score.computed_key_status)
     orders_w365 = 6
     writeoff_w1095 = False
+
+
+class AccountPlanFactory(factory.django.DjangoModelFactory):
+    """An active plan for this calendar year."""
+
+    class Meta:
+        model = AccountPlan
+
+    account = factory.SubFactory(AccountFactory)
+    title = factory.LazyFunction(lambda: f"Account plan {datetime.date.today().year}")
+    period_start = factory.LazyFunction(lambda: datetime.date(datetime.date.today().year, 1, 1))
+    period_end = factory.LazyFunction(lambda: datetime.date(datetime.date.today().year, 12, 31))
+    summary = "Grow share of wallet in the service business."
+    status = PlanStatus.ACTIVE
+    created_by = None
+
+
+class PlanObjectiveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PlanObjective
+
+    plan = factory.SubFactory(AccountPlanFactory)
+    title = factory.Sequence(lambda n: f"Objective {n}")
+    target = "Revenue 2.5 M EUR"
+    target_value = Decimal("2500000.00")
+    target_unit = "EUR"
+    due = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=90))
+    status = ObjectiveStatus.ON_TRACK
+
+
+class SwotItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SwotItem
+
+    plan = factory.SubFactory(AccountPlanFactory)
+    kind = SwotKind.STRENGTH
+    text = factory.Sequence(lambda n: f"Trusted supplier for {n} years")
+
+
+class ActionItemFactory(factory.django.DjangoModelFactory):
+    """An open action due in two weeks; pass ``owner`` (someone on the account) as needed."""
+
+    class Meta:
+        model = ActionItem
+
+    plan = factory.SubFactory(AccountPlanFactory)
+    title = factory.Sequence(lambda n: f"Action {n}")
+    owner = None
+    due = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=14))
+    status = ActionStatus.OPEN
+    objective = None
+    completed_at = factory.LazyAttribute(lambda action: timezone.now() if action.status == ActionStatus.DONE else None)

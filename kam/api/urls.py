@@ -13,10 +13,14 @@ from relationships.api.ladder import (
     PartnerProposalViewSet,
 )
 from relationships.api.views import (
+    AccountPlanViewSet,
+    ActionItemViewSet,
     AdvocacyEventViewSet,
     ContractViewSet,
     FeedbackViewSet,
     InteractionViewSet,
+    PlanObjectiveViewSet,
+    SwotItemViewSet,
 )
 
 app_name = "api"
@@ -39,6 +43,10 @@ router.register("interactions", InteractionViewSet, basename="interaction")
 router.register("scoring-runs", ScoringRunViewSet, basename="scoringrun")
 router.register("ladder-overrides", LadderOverrideViewSet, basename="ladder-override")
 router.register("partner-proposals", PartnerProposalViewSet, basename="partner-proposal")
+router.register("account-plans", AccountPlanViewSet, basename="account-plan")
+router.register("plan-objectives", PlanObjectiveViewSet, basename="plan-objective")
+router.register("swot-items", SwotItemViewSet, basename="swot-item")
+router.register("action-items", ActionItemViewSet, basename="action-item")
 
 # Explicit paths first: `orders/bulk/` must not be read as the order with pk "bulk".
 explicit_patterns: list = [

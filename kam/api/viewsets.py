@@ -1,5 +1,6 @@
 """One recipe for the API of every record that belongs to an account (contacts, orders, invoices, NPS
-answers, advocacy events, contracts, interactions).
+answers, advocacy events, contracts, interactions, account plans) — or to an account plan (its objectives,
+SWOT items and actions, whose parent field is ``plan``).
 
 A viewset names its list selector and its three services; the recipe parses, scopes with the selector (what
 the caller may not see is a 404) and calls the service, which decides who may write (PermissionDenied → 403)
@@ -31,13 +32,16 @@ class AccountRecordViewSet(viewsets.ModelViewSet):
     record_kwarg: ClassVar[str]  # the services' keyword for the record: "order", "event"…
     # Validated values that go to the services as keywords of their own (interactions' "contacts").
     separate_fields: ClassVar[tuple[str, ...]] = ()
+    # The record's parent, given to the services as a keyword of its own (required on create).
+    parent_field: ClassVar[str] = "account"
 
     def get_queryset(self):
         return self.list_selector(user=self.request.user)
 
     def _split(self, serializer, *, creating: bool) -> tuple[dict[str, Any], dict[str, Any]]:
         values = dict(serializer.validated_data)
-        extra = {"account": values.pop("account") if creating else values.pop("account", None)}
+        parent = self.parent_field
+        extra = {parent: values.pop(parent) if creating else values.pop(parent, None)}
         for name in self.separate_fields:
             extra[name] = values.pop(name, () if creating else None)
         return values, extra

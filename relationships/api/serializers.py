@@ -9,7 +9,18 @@ from rest_framework import serializers
 from accounts.api.serializers import AccountReferenceSerializer
 from accounts.models import Account, Contact
 from accounts.selectors import accounts_visible_to, assignable_users, contacts_visible_to
-from relationships.models import AdvocacyEvent, Contract, Feedback, Interaction
+from kam.api.serializers import StrictModelSerializer
+from relationships.models import (
+    AccountPlan,
+    ActionItem,
+    AdvocacyEvent,
+    Contract,
+    Feedback,
+    Interaction,
+    PlanObjective,
+    SwotItem,
+)
+from relationships.selectors import account_plans_visible_to, plan_objectives_visible_to
 
 
 def _caller(serializer: serializers.Serializer):
@@ -134,4 +145,110 @@ class InteractionSerializer(AccountReferenceSerializer):
     def get_fields(self):
         fields = super().get_fields()
         fields["contacts"].child_relation.queryset = contacts_visible_to(_caller(self))
+        return fields
+
+
+# --- account plans ------------------------------------------------------------------------------------------
+
+
+class AccountPlanSerializer(AccountReferenceSerializer):
+    """An account's plan for a period: ``draft`` → ``active`` → ``closed``. At most one plan of an account is
+    active on any day, and two plans of an account never start on the same day (400 on ``status`` /
+    ``period_start``). Its objectives, SWOT items and actions are resources of their own that name the plan."""
+
+    class Meta:
+        model = AccountPlan
+        fields = [
+            "id",
+            "account",
+            "account_external_id",
+            "title",
+            "period_start",
+            "period_end",
+            "summary",
+            "status",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_by", "created_at", "updated_at"]
+        # (account, period_start) is unique: the service's full_clean() says so on ``period_start``.
+        validators: list = []
+
+
+class PlanPartSerializer(StrictModelSerializer):
+    """A part of an account plan, named by ``plan`` (an id among the plans the caller can see; a part never
+    moves to another plan). ``account`` is the plan's account, read-only, for filtering and display."""
+
+    plan = serializers.PrimaryKeyRelatedField(queryset=AccountPlan.objects.none())
+    account = serializers.IntegerField(source="plan.account_id", read_only=True, help_text="The plan's account.")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["plan"].queryset = account_plans_visible_to(_caller(self))
+        return fields
+
+
+class PlanObjectiveSerializer(PlanPartSerializer):
+    """An objective: ``target`` in words ("Revenue 2.5 M EUR"), optionally ``target_value`` (a decimal string)
+    with ``target_unit`` (a unit needs a value), ``due`` and ``status``; listed by ``position``, then ``due``."""
+
+    class Meta:
+        model = PlanObjective
+        fields = [
+            "id",
+            "plan",
+            "account",
+            "title",
+            "target",
+            "target_value",
+            "target_unit",
+            "due",
+            "status",
+            "position",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class SwotItemSerializer(PlanPartSerializer):
+    """A strength, weakness, opportunity or threat of the plan."""
+
+    class Meta:
+        model = SwotItem
+        fields = ["id", "plan", "account", "kind", "text", "position", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class ActionItemSerializer(PlanPartSerializer):
+    """An action of the plan. ``owner``: a user working on the account (its owner or team) or a director;
+    ``objective``: one of the same plan's objectives. ``completed_at`` is set when ``status`` becomes ``done``."""
+
+    owner = serializers.PrimaryKeyRelatedField(queryset=assignable_users(), allow_null=True, required=False)
+    objective = serializers.PrimaryKeyRelatedField(
+        queryset=PlanObjective.objects.none(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = ActionItem
+        fields = [
+            "id",
+            "plan",
+            "account",
+            "title",
+            "owner",
+            "due",
+            "status",
+            "objective",
+            "notes",
+            "completed_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["completed_at", "created_at", "updated_at"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["objective"].queryset = plan_objectives_visible_to(_caller(self))
         return fields

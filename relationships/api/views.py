@@ -12,12 +12,25 @@ from rest_framework.response import Response
 from kam.api.viewsets import AccountRecordViewSet
 from relationships import selectors, services
 from relationships.api.serializers import (
+    AccountPlanSerializer,
+    ActionItemSerializer,
     AdvocacyEventSerializer,
     ContractSerializer,
     FeedbackSerializer,
     InteractionSerializer,
+    PlanObjectiveSerializer,
+    SwotItemSerializer,
 )
-from relationships.filters import AdvocacyEventFilterSet, ContractFilterSet, FeedbackFilterSet, InteractionFilterSet
+from relationships.filters import (
+    AccountPlanFilterSet,
+    ActionItemFilterSet,
+    AdvocacyEventFilterSet,
+    ContractFilterSet,
+    FeedbackFilterSet,
+    InteractionFilterSet,
+    PlanObjectiveFilterSet,
+    SwotItemFilterSet,
+)
 
 
 class FeedbackViewSet(AccountRecordViewSet):
@@ -83,3 +96,56 @@ class InteractionViewSet(AccountRecordViewSet):
     delete_service = staticmethod(services.interaction_delete)
     record_kwarg = "interaction"
     separate_fields = ("contacts",)
+
+
+class AccountPlanViewSet(AccountRecordViewSet):
+    """Account plans of the accounts the caller can see. The owner, the team and directors write them (the
+    owner and directors delete them); integrations read them."""
+
+    serializer_class = AccountPlanSerializer
+    filterset_class = AccountPlanFilterSet
+    list_selector = staticmethod(selectors.account_plan_list)
+    create_service = staticmethod(services.account_plan_create)
+    update_service = staticmethod(services.account_plan_update)
+    delete_service = staticmethod(services.account_plan_delete)
+    record_kwarg = "plan"
+
+
+class PlanObjectiveViewSet(AccountRecordViewSet):
+    """Objectives of the plans the caller can see; written by whoever may edit the plan."""
+
+    serializer_class = PlanObjectiveSerializer
+    filterset_class = PlanObjectiveFilterSet
+    list_selector = staticmethod(selectors.plan_objective_list)
+    create_service = staticmethod(services.plan_objective_create)
+    update_service = staticmethod(services.plan_objective_update)
+    delete_service = staticmethod(services.plan_objective_delete)
+    record_kwarg = "objective"
+    parent_field = "plan"
+
+
+class SwotItemViewSet(AccountRecordViewSet):
+    """SWOT items of the plans the caller can see; written by whoever may edit the plan."""
+
+    serializer_class = SwotItemSerializer
+    filterset_class = SwotItemFilterSet
+    list_selector = staticmethod(selectors.swot_item_list)
+    create_service = staticmethod(services.swot_item_create)
+    update_service = staticmethod(services.swot_item_update)
+    delete_service = staticmethod(services.swot_item_delete)
+    record_kwarg = "item"
+    parent_field = "plan"
+
+
+class ActionItemViewSet(AccountRecordViewSet):
+    """Actions of the plans the caller can see; written by whoever may edit the plan. ``overdue=true`` lists
+    those past due that are neither done nor cancelled."""
+
+    serializer_class = ActionItemSerializer
+    filterset_class = ActionItemFilterSet
+    list_selector = staticmethod(selectors.action_item_list)
+    create_service = staticmethod(services.action_item_create)
+    update_service = staticmethod(services.action_item_update)
+    delete_service = staticmethod(services.action_item_delete)
+    record_kwarg = "action"
+    parent_field = "plan"

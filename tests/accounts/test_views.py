@@ -501,10 +501,11 @@ def _one_of_each(account, user, **kwargs) -> None:
         # orders; the latest ten invoices; the contacts; the contracts; the team; the account's last scores (run
         # and policy joined) and, as it has none, the nightly scoring entry (its schedule joined); the ladder:
         # its state, today's evidence (orders, NPS answers, advocacy, a partner contract), overrides, the open
-        # proposal, the latest moves (actor joined); the NPS form's contact choices
-        ("manager", 30),
+        # proposal, the latest moves (actor joined); the NPS form's contact choices; the account's plans (none
+        # here: tests/relationships/test_plans_views.py counts a page with a plan)
+        ("manager", 31),
         # the same, and "is the user on the team" once (remembered for the other predicates that ask it)
-        ("colleague", 31),
+        ("colleague", 32),
     ],
 )
 def test_account_page_query_count_does_not_grow_with_its_records(request, client, account, persona, expected):
