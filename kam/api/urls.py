@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.api.bulk import InvoiceBulkUpsertView, OrderBulkUpsertView
 from accounts.api.scoring import AccountScoreHistoryView, AccountScoreView, ScoringRunViewSet
 from accounts.api.views import AccountViewSet, ContactViewSet, InvoiceViewSet, OrderViewSet
+from kam.api.notifications import NotificationViewSet
 from relationships.api.views import (
     AdvocacyEventViewSet,
     ContractViewSet,
@@ -31,6 +32,7 @@ router.register("advocacy-events", AdvocacyEventViewSet, basename="advocacy-even
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("interactions", InteractionViewSet, basename="interaction")
 router.register("scoring-runs", ScoringRunViewSet, basename="scoringrun")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 # Explicit paths first: `orders/bulk/` must not be read as the order with pk "bulk".
 explicit_patterns: list = [

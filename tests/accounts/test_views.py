@@ -391,9 +391,9 @@ def test_portfolio_query_count_does_not_grow_with_accounts(client, manager, coll
     for _ in range(9):
         add_account()
     with_ten = count_queries(client, PORTFOLIO)
-    # then the page costs the same six queries: session, user, the user's roles, the count, the page of rows
-    # (owner joined, contacts counted), the owner choices of the filter bar
-    assert with_ten == with_one == 6
+    # then the page costs the same seven queries: session, user, the user's roles, the count, the page of rows
+    # (owner joined, contacts counted), the owner choices of the filter bar, the navbar's unread notifications
+    assert with_ten == with_one == 7
 
 
 def test_portfolio_shows_annotated_columns(client, manager, colleague, account):
@@ -499,10 +499,11 @@ def _one_of_each(account, user, **kwargs) -> None:
         # account" annotated); orders: totals, revenue per month; invoice totals; NPS mean; the log form's contact
         # choices; the latest NPS answers (contact joined); the advocacy form's referral choices; the latest ten
         # orders; the latest ten invoices; the contacts; the contracts; the team; the account's last scores (run
-        # and policy joined) and, as it has none, the nightly scoring entry (its schedule joined)
-        ("manager", 21),
+        # and policy joined) and, as it has none, the nightly scoring entry (its schedule joined); the navbar's
+        # unread notifications
+        ("manager", 22),
         # the same, and "is the user on the team" once (remembered for the other predicates that ask it)
-        ("colleague", 22),
+        ("colleague", 23),
     ],
 )
 def test_account_page_query_count_does_not_grow_with_its_records(request, client, account, persona, expected):
