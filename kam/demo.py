@@ -27,6 +27,7 @@ from accounts.demo_data import PortfolioSummary, portfolio_seed
 from accounts.models import Account
 from kam.api_tokens import api_token_create
 from kam.roles import ACCOUNT_MANAGER, INTEGRATION, KAM_DIRECTOR
+from relationships.cadence import contact_cadence_check
 
 # A published password, on purpose: these are demo logins on a developer's machine.
 DEMO_PASSWORD = "kam-demo-2026"  # noqa: S105
@@ -245,4 +246,6 @@ def demo_setup(*, credentials_file: Path, load_portfolio: bool) -> DemoSetupResu
         result.portfolio_skipped = "skipped, accounts exist already"
     else:
         result.portfolio = portfolio_seed(managers=_demo_managers(users))
+        # The daily contact-cadence check, now: the demo opens with its overdue accounts flagged and their owners told.
+        contact_cadence_check(today=timezone.localdate())
     return result
