@@ -392,7 +392,8 @@ def test_portfolio_query_count_does_not_grow_with_accounts(client, manager, coll
         add_account()
     with_ten = count_queries(client, PORTFOLIO)
     # then the page costs the same seven queries: session, user, the user's roles, the count, the page of rows
-    # (owner joined, contacts counted), the owner choices of the filter bar, the navbar's unread notifications
+    # (owner joined, contacts counted, contact cadence looked up), the owner choices of the filter bar, the
+    # navbar's unread notifications
     assert with_ten == with_one == 7
 
 
