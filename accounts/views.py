@@ -30,6 +30,7 @@ from accounts.scoring import runs as scoring_runs
 from accounts.scoring import selectors as scoring_selectors
 from accounts.scoring.advice import key_advice
 from accounts.scoring.schedule import scoring_nightly_next
+from relationships.selectors import account_stakeholder_map
 from relationships.views import advocacy_context, interactions_context
 
 PORTFOLIO_PAGE_SIZE = 25
@@ -124,6 +125,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "feedback": selectors.account_feedback(account=account),
         "nps": selectors.account_nps(account=account, today=today),
         "contracts": selectors.account_contracts(account=account, today=today),
+        "stakeholder_map": account_stakeholder_map(account=account, today=today),
         **_score_context(account),
     }
     return render(request, "accounts/account_detail.html", context)

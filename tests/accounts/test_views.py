@@ -500,11 +500,12 @@ def _one_of_each(account, user, **kwargs) -> None:
         # account" annotated); orders: totals, revenue per month; invoice totals; NPS mean; the log form's contact
         # choices; the latest NPS answers (contact joined); the advocacy form's referral choices; the latest ten
         # orders; the latest ten invoices; the contacts; the contracts; the team; the account's last scores (run
-        # and policy joined) and, as it has none, the nightly scoring entry (its schedule joined); the navbar's
-        # unread notifications
-        ("manager", 22),
+        # and policy joined) and, as it has none, the nightly scoring entry (its schedule joined); the stakeholder
+        # map: the contacts with their last completed interaction and 12-month count, the account's own last
+        # completed interaction and count, its contact-cadence flag; the navbar's unread notifications
+        ("manager", 25),
         # the same, and "is the user on the team" once (remembered for the other predicates that ask it)
-        ("colleague", 23),
+        ("colleague", 26),
     ],
 )
 def test_account_page_query_count_does_not_grow_with_its_records(request, client, account, persona, expected):
