@@ -39,6 +39,7 @@ class AccountFilterSet(django_filters.FilterSet):
     external_id = django_filters.CharFilter()
     kas_min = django_filters.NumberFilter(field_name="kas", lookup_expr="gte", label="KAS at least")
     kas_max = django_filters.NumberFilter(field_name="kas", lookup_expr="lte", label="KAS at most")
+    contact_overdue = StrictBooleanFilter(method="filter_contact_overdue", label="Contact overdue")
     ordering = NullsLastOrderingFilter(fields=ACCOUNT_ORDERING)
 
     class Meta:
@@ -55,6 +56,11 @@ class AccountFilterSet(django_filters.FilterSet):
             | Q(industry__icontains=value)
             | Q(country__iexact=value)
         )
+
+    def filter_contact_overdue(self, queryset: QuerySet[Account], name: str, value: str | bool) -> QuerySet[Account]:
+        """``true``: flagged overdue by the contact-cadence check; ``false``: not flagged (on time, or not checked
+        yet). A method replaces StrictBooleanFilter.filter, so the value arrives as the validated string."""
+        return queryset.filter(contact_cadence__overdue_since__isnull=value not in (True, "true"))
 
 
 class ContactFilterSet(django_filters.FilterSet):

@@ -176,6 +176,9 @@ def portfolio_filter_form(form: forms.BaseForm) -> forms.BaseForm:
             "class": "kam-live-filter",
         }
     )
+    contact_overdue = cast(forms.ChoiceField, form.fields["contact_overdue"])
+    contact_overdue.empty_label = "Any"  # type: ignore[attr-defined]
+    contact_overdue.choices = [("true", "Overdue"), ("false", "On time")]
     form.fields["industry"].widget = forms.TextInput(
         attrs={"list": "industry-suggestions", "autocomplete": "off", "class": "kam-live-filter"}
     )

@@ -76,6 +76,20 @@ def accounts_with_score(queryset: QuerySet[Account]) -> QuerySet[Account]:
     )
 
 
+def accounts_with_contact_cadence(queryset: QuerySet[Account]) -> QuerySet[Account]:
+    """``queryset`` with ``last_contact_at`` and ``contact_overdue_since`` from the account's contact cadence
+    (``relationships.cadence``; None before its first check). Correlated lookups by primary key, which
+    PostgreSQL evaluates for the rows of the page only; filters go through the relation itself
+    (``contact_cadence__overdue_since``), which joins the few overdue rows."""
+    from relationships.models import ContactCadence
+
+    cadence = ContactCadence.objects.filter(account_id=OuterRef("pk"))
+    return queryset.annotate(
+        last_contact_at=Subquery(cadence.values("last_contact_at")[:1]),
+        contact_overdue_since=Subquery(cadence.values("overdue_since")[:1]),
+    )
+
+
 def account_list(*, user: Any) -> QuerySet[Account]:
     """The portfolio: visible accounts with what every row shows, in a constant number of queries."""
     active_contacts = (
@@ -86,7 +100,7 @@ def account_list(*, user: Any) -> QuerySet[Account]:
         .values("count")
     )
     return (
-        accounts_with_score(accounts_visible_to(user))
+        accounts_with_contact_cadence(accounts_with_score(accounts_visible_to(user)))
         .select_related("owner")
         # A correlated count rather than JOIN + GROUP BY: PostgreSQL evaluates it for the rows of the page only,
         # after the sort and LIMIT, where a GROUP BY would aggregate every visible account first.

@@ -31,6 +31,7 @@ from accounts.scoring import selectors as scoring_selectors
 from accounts.scoring.advice import key_advice
 from accounts.scoring.schedule import scoring_nightly_next
 from relationships.ladder.views import ladder_context
+from relationships.selectors import account_stakeholder_map
 from relationships.views import account_plan_context, advocacy_context, feedback_context, interactions_context
 
 PORTFOLIO_PAGE_SIZE = 25
@@ -125,6 +126,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "latest_invoices": selectors.account_latest_invoices(account=account),
         **feedback_context(request, account, form=None),
         "contracts": selectors.account_contracts(account=account, today=today),
+        "stakeholder_map": account_stakeholder_map(account=account, today=today),
         **_score_context(account),
         **ladder_context(request, account),
     }

@@ -28,6 +28,7 @@ from accounts.demo_data import PortfolioSummary, portfolio_seed
 from accounts.models import Account
 from kam.api_tokens import api_token_create
 from kam.roles import ACCOUNT_MANAGER, INTEGRATION, KAM_DIRECTOR
+from relationships.cadence import contact_cadence_check
 
 # A published password, on purpose: these are demo logins on a developer's machine.
 DEMO_PASSWORD = "kam-demo-2026"  # noqa: S105
@@ -250,6 +251,9 @@ def demo_setup(*, credentials_file: Path, load_portfolio: bool) -> DemoSetupResu
     else:
         result.portfolio = portfolio_seed(managers=_demo_managers(users))
         result.history_runs = demo_history_score(today=result.portfolio.today)
+        # The daily contact-cadence check, now that key statuses are known: the demo opens with its overdue
+        # accounts flagged and their owners told.
+        contact_cadence_check(today=timezone.localdate())
     return result
 
 

@@ -1,10 +1,12 @@
-"""Project-wide models: named API tokens."""
+"""Project-wide models: named API tokens and in-app notifications."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
 
 
 class ApiToken(models.Model):
@@ -35,3 +37,68 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Notification(models.Model):
+    """Something a user should know or act on, shown in the app (the navbar's bell, the Notifications page,
+    ``/api/v1/notifications/``) and sent by e-mail once (``kam.services.notifications_create``).
+
+    Generic on purpose: ``kind`` is a dotted code of the feature that raised it (``contact_cadence.overdue``,
+    later ``benefit.suspended``…), free text rather than choices so that a new feature needs no migration here;
+    ``account`` (optional) is what it is about, ``url`` a path inside KAM where the user acts on it.
+    """
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=60, help_text="A dotted code of what raised it, e.g. contact_cadence.overdue.")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True, help_text="A path inside KAM, e.g. /accounts/42/.")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__regex=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"),
+                name="kam_notification_kind_code",
+                violation_error_code="kam_notification_kind_code",
+                violation_error_message="The kind is a dotted lower-case code such as contact_cadence.overdue.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(title=""),
+                name="kam_notification_title_not_blank",
+                violation_error_code="kam_notification_title_not_blank",
+                violation_error_message="A notification needs a title.",
+            ),
+            models.CheckConstraint(
+                # Only paths of this site: a notification never links elsewhere (no open redirect, no phishing).
+                condition=Q(url="") | Q(url__regex=r"^/([^/\\].*)?$"),
+                name="kam_notification_url_local",
+                violation_error_code="kam_notification_url_local",
+                violation_error_message="The link must be a path inside KAM, starting with a single /.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_recipient_idx"),
+            # The navbar counts a user's unread ones on every page.
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return self.url or reverse("notification_list")
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+    @property
+    def kind_label(self) -> str:
+        """``contact_cadence.overdue`` → "Contact cadence": the feature that raised it."""
+        return self.kind.split(".", 1)[0].replace("_", " ").capitalize()

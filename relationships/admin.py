@@ -2,7 +2,9 @@
 plans (with their objectives, SWOT items and actions inline).
 
 Verification of advocacy is the app's four-eyes rule: the admin shows it read-only and verifies only through
-``advocacy_event_verify``, so the admin cannot let anyone vouch for their own event.
+``advocacy_event_verify``, so the admin cannot let anyone vouch for their own event. Interactions changed here
+update their account's contact cadence at once, as the services do; the cadence itself and the ladder's records
+are read-only (their evaluations and services write them).
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from accounts.admin import account_link
+from relationships.cadence import contact_cadence_refresh
 from relationships.models import (
     AccountPlan,
     ActionItem,
     AdvocacyEvent,
+    ContactCadence,
     Contract,
     Feedback,
     Interaction,
@@ -247,3 +251,37 @@ class ActionItemAdmin(PlanPartAdmin):
     search_fields = ["title", "notes", "plan__title", "plan__account__name"]
     autocomplete_fields = ["plan", "owner", "objective"]
     readonly_fields = ["created_at", "updated_at"]
+
+    def save_model(self, request: HttpRequest, obj: Interaction, form, change: bool) -> None:
+        previous = form.initial.get("account") if change else None
+        super().save_model(request, obj, form, change)
+        contact_cadence_refresh(account_ids={obj.account_id, *([previous] if previous else [])})
+
+    def delete_model(self, request: HttpRequest, obj: Interaction) -> None:
+        account_id = obj.account_id
+        super().delete_model(request, obj)
+        contact_cadence_refresh(account_ids=[account_id])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Interaction]) -> None:
+        account_ids = set(queryset.values_list("account_id", flat=True))
+        super().delete_queryset(request, queryset)
+        contact_cadence_refresh(account_ids=account_ids)
+
+
+@admin.register(ContactCadence)
+class ContactCadenceAdmin(admin.ModelAdmin):
+    list_display = ["account_column", "allowed_days", "last_contact_at", "due_on", "overdue_since", "notified_at"]
+    list_filter = [("overdue_since", admin.EmptyFieldListFilter), "allowed_days"]
+    list_select_related = ["account"]
+    search_fields = ["account__name", "account__external_id"]
+    readonly_fields = ["account", "allowed_days", "last_contact_at", "due_on", "overdue_since", "notified_at"]
+
+    @admin.display(description="Account", ordering="account__name")
+    def account_column(self, obj: ContactCadence) -> str:
+        return account_link(obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ContactCadence | None = None) -> bool:
+        return False

@@ -1,6 +1,7 @@
 """Relationship evidence: NPS feedback, advocacy events, contracts and interactions (DESIGN §4); the loyalty
 ladder that reads it (state, transitions, overrides, Partner proposals, DESIGN §6); and the account plans that
-steer the relationship (objectives, SWOT, actions). Every invariant is a database constraint too.
+steer the relationship (objectives, SWOT, actions); and the contact cadence the interactions keep (DESIGN §10).
+Every invariant is a database constraint too.
 """
 
 from __future__ import annotations
@@ -603,3 +604,62 @@ class ActionItem(models.Model):
     def clean(self) -> None:
         if self.objective_id is not None and self.objective is not None and self.objective.plan_id != self.plan_id:
             raise ValidationError({"objective": ["This objective belongs to another plan."]})
+
+
+class ContactCadence(models.Model):
+    """Whether an account is contacted as often as its tier asks (DESIGN §10): one row per active account.
+
+    Written only set-based, by ``relationships.cadence`` — the daily check for every account and, for one
+    account, right after an interaction of it is logged, changed or deleted. An account is **overdue** when it
+    has had no completed interaction for longer than its tier allows (``KAM_CADENCE_DAYS``: strategic 30 days,
+    key 45, others 90): ``due_on`` is the last day still on time, ``overdue_since`` the first day late (null
+    while on time). ``notified_at`` is when its owner was told about this overdue spell; it clears with the
+    flag, so the next spell is told again.
+    """
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, primary_key=True, related_name="contact_cadence")
+    allowed_days = models.PositiveSmallIntegerField(help_text="The tier's longest gap between contacts, in days.")
+    last_contact_at = models.DateTimeField(
+        null=True, blank=True, help_text="The latest completed interaction; empty: never contacted."
+    )
+    due_on = models.DateField(
+        help_text="The last day on time: the last contact's day (or, never contacted, the account's creation "
+        "day) plus the allowed days."
+    )
+    overdue_since = models.DateField(null=True, blank=True, help_text="The first day late; empty while on time.")
+    notified_at = models.DateTimeField(null=True, blank=True, help_text="When the owner was told it is overdue.")
+
+    class Meta:
+        ordering = ["account_id"]
+        constraints = [
+            _check(
+                "relationships_contactcadence_allowed_days_positive",
+                Q(allowed_days__gte=1),
+                "The allowed gap is at least one day.",
+            ),
+            _check(
+                "relationships_contactcadence_overdue_after_due",
+                Q(overdue_since__isnull=True) | Q(overdue_since__gt=F("due_on")),
+                "An account is overdue only after its due day.",
+                field="overdue_since",
+            ),
+            _check(
+                "relationships_contactcadence_notified_when_overdue",
+                Q(notified_at__isnull=True) | Q(overdue_since__isnull=False),
+                "Only an overdue account has been notified about.",
+                field="notified_at",
+            ),
+        ]
+        indexes = [
+            # The portfolio's "overdue" filter joins the few overdue rows, not every account's.
+            models.Index(
+                fields=["overdue_since"], condition=Q(overdue_since__isnull=False), name="cadence_overdue_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = f"overdue since {self.overdue_since:%Y-%m-%d}" if self.overdue_since else f"due {self.due_on:%Y-%m-%d}"
+        return f"Contact cadence of account {self.account_id}: {state}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:account_detail", args=[self.account_id]) + "#stakeholders"

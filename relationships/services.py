@@ -30,6 +30,7 @@ from accounts.permissions import (
 from accounts.scoring.metrics import metrics_gather
 from accounts.scoring.runs import scoring_lock
 from accounts.services import check_assignable, record_save
+from relationships.cadence import contact_cadence_refresh
 from relationships.choices import ActionStatus, OverrideStatus, ProposalStatus, TransitionMode
 from relationships.ladder.evaluate import ladder_apply, ladder_compute
 from relationships.models import (
@@ -209,7 +210,8 @@ def _contacts_of(account: Account, contacts: Iterable[Contact]) -> list[Contact]
 def interaction_create(
     *, actor: Any, account: Account, values: Mapping[str, Any], contacts: Iterable[Contact] = ()
 ) -> Interaction:
-    """Log an interaction with the account; ``user`` defaults to the person logging it."""
+    """Log an interaction with the account; ``user`` defaults to the person logging it. A completed one clears
+    the account's overdue contact-cadence flag in the same transaction."""
     _may(can_log_interaction(actor, account), "Only the account's owner, its team or a director log interactions.")
     fields = {"user": actor, **values}
     if fields["user"] is not None:
@@ -218,6 +220,7 @@ def interaction_create(
     interaction = record_save(record=Interaction(account=account), values=fields, allowed=INTERACTION_FIELDS)
     if chosen:
         interaction.contacts.set(chosen)
+    contact_cadence_refresh(account_ids=[account.pk])
     return interaction
 
 
@@ -230,7 +233,9 @@ def interaction_update(
     contacts: Iterable[Contact] | None = None,
     account: Account | None = None,
 ) -> Interaction:
+    """Change an interaction; the contact cadence of its account (and of the one it left) follows at once."""
     _may(can_change_interaction(actor, interaction), "Only who had it, the owner or a director can change it.")
+    previous_account_id = interaction.account_id
     _move(interaction, account, lambda target: _may(can_log_interaction(actor, target), "You cannot log there."))
     chosen = _contacts_of(interaction.account, contacts) if contacts is not None else None
     if values.get("user") is not None:
@@ -238,13 +243,16 @@ def interaction_update(
     interaction = record_save(record=interaction, values=values, allowed=INTERACTION_FIELDS)
     if chosen is not None:
         interaction.contacts.set(chosen)
+    contact_cadence_refresh(account_ids={previous_account_id, interaction.account_id})
     return interaction
 
 
 @transaction.atomic
 def interaction_delete(*, actor: Any, interaction: Interaction) -> None:
     _may(can_change_interaction(actor, interaction), "Only who had it, the owner or a director can delete it.")
+    account_id = interaction.account_id
     interaction.delete()
+    contact_cadence_refresh(account_ids=[account_id])
 
 
 # --- the loyalty ladder (DESIGN §6) ---------------------------------------------------------------------------

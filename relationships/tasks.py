@@ -1,4 +1,4 @@
-"""Celery tasks of the relationships app: thin wrappers over relationships.services."""
+"""Celery tasks of the relationships app: thin wrappers over its services."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from django.db import transaction
 
 # One account's evaluation takes milliseconds; the limits leave room to wait behind a nightly run's lock.
 LIMITS = {"acks_late": True, "soft_time_limit": 15 * 60, "time_limit": 20 * 60}
+# The cadence check is a handful of set-based statements (seconds at 100,000 accounts) plus the e-mails after it.
+CADENCE_LIMITS = {"acks_late": True, "soft_time_limit": 10 * 60, "time_limit": 15 * 60}
 # Evidence for many accounts at once (a bulk import) is evaluated in batches of this many accounts.
 BATCH = 5000
 
@@ -28,3 +30,13 @@ def ladder_evaluate_on_commit(account_ids: Iterable[int]) -> None:
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
         transaction.on_commit(lambda batch=batch: ladder_evaluate_accounts_task.delay(batch))
+
+
+@shared_task(name="relationships.contact_cadence_check", **CADENCE_LIMITS)
+def contact_cadence_check_task() -> dict:
+    """The daily beat entry: flag overdue accounts as of today and tell their owners (once per spell)."""
+    from django.utils import timezone
+
+    from relationships.cadence import contact_cadence_check
+
+    return contact_cadence_check(today=timezone.localdate()).as_dict()

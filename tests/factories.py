@@ -21,6 +21,7 @@ from accounts.choices import (
 )
 from accounts.models import Account, AccountScore, Contact, Invoice, Order, ScoringPolicy, ScoringRun
 from accounts.scoring.formulas import KAS_V1
+from kam.models import Notification
 from kam.roles import ACCOUNT_MANAGER, INTEGRATION, KAM_DIRECTOR
 from relationships.choices import (
     ActionStatus,
@@ -211,6 +212,21 @@ class InteractionFactory(factory.django.DjangoModelFactory):
     def contacts(self, create, extracted, **kwargs):
         if create and extracted:
             self.contacts.set(extracted)
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    """An unread notification to ``recipient``."""
+
+    class Meta:
+        model = Notification
+
+    recipient = factory.SubFactory(UserFactory)
+    kind = "contact_cadence.overdue"
+    account = None
+    title = factory.Sequence(lambda n: f"Contact overdue: Account {n:04d}")
+    body = "No completed interaction for 40 days."
+    url = "/accounts/"
+    read_at = None
 
 
 def active_policy() -> ScoringPolicy:

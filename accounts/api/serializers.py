@@ -22,6 +22,16 @@ class AccountSerializer(StrictModelSerializer):
     last_scored_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text="When the run that gave the current KAS finished."
     )
+    # The contact cadence (relationships.cadence); null before the account's first check.
+    last_contact_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the latest completed interaction took place."
+    )
+    contact_overdue_since = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text="The first day the account was late for contact (no completed interaction for longer than its "
+        "tier allows); null while on time.",
+    )
 
     class Meta:
         model = Account
@@ -44,6 +54,8 @@ class AccountSerializer(StrictModelSerializer):
             "kas",
             "kas_previous",
             "last_scored_at",
+            "last_contact_at",
+            "contact_overdue_since",
             "created_at",
             "updated_at",
         ]
@@ -53,6 +65,8 @@ class AccountSerializer(StrictModelSerializer):
             "kas",
             "kas_previous",
             "last_scored_at",
+            "last_contact_at",
+            "contact_overdue_since",
             "created_at",
             "updated_at",
         ]

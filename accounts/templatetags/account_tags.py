@@ -10,6 +10,7 @@ from typing import Any
 
 from django import template
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -236,6 +237,36 @@ def service_level_badge(value: str) -> str:
 @register.filter
 def interaction_status_badge(value: str) -> str:
     return _choice_badge(value, InteractionStatus, INTERACTION_STATUS_CLASSES, "interaction-status")
+
+
+@register.simple_tag
+def contact_cadence_cell(account: Any, today: datetime.date | None = None) -> str:
+    """The portfolio's "Last contact": the day of the latest completed interaction and, when the contact-cadence
+    check flagged the account (``contact_overdue_since``), a red "Overdue" badge with the days since then."""
+    today = today or timezone.localdate()
+    last = account.last_contact_at
+    days = (today - timezone.localtime(last).date()).days if last is not None else None
+    when = (
+        format_html(
+            '<time datetime="{}" title="{}">{}</time>',
+            last.isoformat(),
+            date_format(timezone.localtime(last), "j M Y, H:i"),
+            date_format(timezone.localtime(last), "j M Y"),
+        )
+        if last is not None
+        else ""
+    )
+    if account.contact_overdue_since is None:
+        return when or format_html('<span class="text-body-secondary" title="{}">—</span>', "No completed interaction")
+    said = f"{days} d since last contact" if days is not None else "never contacted"
+    badge = format_html(
+        '<span class="badge rounded-pill border kam-badge {} kam-contact-overdue" title="Overdue since {}">'
+        "Overdue · {}</span>",
+        OVERDUE_CLASSES,
+        date_format(account.contact_overdue_since, "j M Y"),
+        f"{days} d" if days is not None else "never contacted",
+    )
+    return format_html('{} {}<span class="visually-hidden">, {}</span>', when, badge, said) if when else badge
 
 
 @register.simple_tag

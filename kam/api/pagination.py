@@ -24,6 +24,13 @@ class KamPagination(PageNumberPagination):
             raise ValidationError({"page_size": [f"Must be between 1 and {MAX_PAGE_SIZE}; follow `next` for more."]})
         return size
 
+    def get_page_number(self, request, paginator):
+        # DRF reads an empty ``page`` as page 1; the schema says a page number is an integer, so say so instead.
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and not raw.strip():
+            raise ValidationError({"page": ["A page number from 1 is required; leave `page` out for the first."]})
+        return super().get_page_number(request, paginator)
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.api.bulk import InvoiceBulkUpsertView, OrderBulkUpsertView
 from accounts.api.scoring import AccountScoreHistoryView, AccountScoreView, ScoringRunViewSet
 from accounts.api.views import AccountViewSet, ContactViewSet, InvoiceViewSet, OrderViewSet
+from kam.api.notifications import NotificationViewSet
 from relationships.api.ladder import (
     AccountLadderOverrideView,
     AccountLadderView,
@@ -47,6 +48,7 @@ router.register("account-plans", AccountPlanViewSet, basename="account-plan")
 router.register("plan-objectives", PlanObjectiveViewSet, basename="plan-objective")
 router.register("swot-items", SwotItemViewSet, basename="swot-item")
 router.register("action-items", ActionItemViewSet, basename="action-item")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 # Explicit paths first: `orders/bulk/` must not be read as the order with pk "bulk".
 explicit_patterns: list = [

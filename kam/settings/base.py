@@ -4,6 +4,7 @@
 from pathlib import Path
 
 from kam.settings.environment import (
+    cadence_days_from_env,
     celery_broker_url,
     database_from_env,
     env_bool,
@@ -11,6 +12,7 @@ from kam.settings.environment import (
     env_list,
     env_str,
     redis_from_env,
+    site_url_from_env,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -108,6 +110,20 @@ KAM_SCORING_WORK_MEM = env_str("KAM_SCORING_WORK_MEM", "256MB")
 KAM_SCORING_LOCK_WAIT_SECONDS = env_int("KAM_SCORING_LOCK_WAIT_SECONDS", 600)
 # After a director rejects a Partner proposal, the ladder opens no new one for the account for this many days.
 KAM_PARTNER_PROPOSAL_COOLDOWN_DAYS = env_int("KAM_PARTNER_PROPOSAL_COOLDOWN_DAYS", 90)
+# Contact cadence (DESIGN §10): the longest gap between completed interactions, in days, per tier.
+KAM_CADENCE_DAYS = cadence_days_from_env()
+# Where KAM is served: the links in notification e-mails start with it.
+KAM_SITE_URL = site_url_from_env("http://127.0.0.1:8000")
+
+# Notification e-mails go through Django's mail settings (``send_mail``).
+EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10, minimum=1, maximum=600)
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "KAM <kam@localhost>")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

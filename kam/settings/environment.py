@@ -39,14 +39,19 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={value!r} is not a boolean (use 1/0, true/false, yes/no, on/off).")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
     value = os.environ.get(name)
     if value is None or not value.strip():
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name}={value!r} is too small: use a whole number of at least {minimum}.")
+    if maximum is not None and number > maximum:
+        raise ImproperlyConfigured(f"{name}={value!r} is too large: use a whole number of at most {maximum}.")
+    return number
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -88,3 +93,32 @@ def celery_broker_url(redis_url: str) -> str:
     if redis_url.startswith("unix://"):
         return "redis+socket://" + redis_url.removeprefix("unix://")
     return redis_url
+
+
+# DESIGN §10: an account with no completed interaction for longer than its tier allows is overdue.
+CADENCE_TIERS = (("strategic", 30), ("key", 45), ("other", 90))
+
+
+def cadence_days_from_env() -> dict[str, int]:
+    """Days a tier may go without a completed interaction: ``KAM_CADENCE_STRATEGIC_DAYS`` (30),
+    ``KAM_CADENCE_KEY_DAYS`` (45) and ``KAM_CADENCE_OTHER_DAYS`` (90, candidate and standard accounts).
+    A more important tier may not be allowed a longer gap than a less important one."""
+    days = {
+        tier: env_int(f"KAM_CADENCE_{tier.upper()}_DAYS", default, minimum=1, maximum=3650)
+        for tier, default in CADENCE_TIERS
+    }
+    if not days["strategic"] <= days["key"] <= days["other"]:
+        raise ImproperlyConfigured(
+            "KAM_CADENCE_STRATEGIC_DAYS ≤ KAM_CADENCE_KEY_DAYS ≤ KAM_CADENCE_OTHER_DAYS must hold "
+            f"(got {days['strategic']}, {days['key']}, {days['other']}): a more important account is contacted "
+            "at least as often."
+        )
+    return days
+
+
+def site_url_from_env(default: str) -> str:
+    """``KAM_SITE_URL``: where KAM is served, for the links in e-mails (``https://kam.example.com``)."""
+    url = (env_str("KAM_SITE_URL", default) or "").rstrip("/")
+    if not url.startswith(("http://", "https://")) or "/" in url.split("://", 1)[1]:
+        raise ImproperlyConfigured(f"KAM_SITE_URL={url!r} must be http(s)://host[:port], without a path.")
+    return url

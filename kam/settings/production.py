@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from kam.settings.base import *  # noqa: F403
-from kam.settings.environment import env_bool, env_int, env_list, env_required
+from kam.settings.environment import env_bool, env_int, env_list, env_required, site_url_from_env
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_required(
@@ -14,6 +14,9 @@ if not ALLOWED_HOSTS:
     raise ImproperlyConfigured(
         "DJANGO_ALLOWED_HOSTS must be set: a comma-separated list of the host names KAM is served on."
     )
+# Links in e-mails: the first allowed host over HTTPS unless KAM_SITE_URL says otherwise.
+_first_host = ALLOWED_HOSTS[0].lstrip(".")
+KAM_SITE_URL = site_url_from_env(f"https://{_first_host}" if _first_host not in ("", "*") else "http://localhost")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [f"https://{host}" for host in ALLOWED_HOSTS])
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60)  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405

@@ -391,9 +391,10 @@ def test_portfolio_query_count_does_not_grow_with_accounts(client, manager, coll
     for _ in range(9):
         add_account()
     with_ten = count_queries(client, PORTFOLIO)
-    # then the page costs the same six queries: session, user, the user's roles, the count, the page of rows
-    # (owner joined, contacts counted), the owner choices of the filter bar
-    assert with_ten == with_one == 6
+    # then the page costs the same seven queries: session, user, the user's roles, the count, the page of rows
+    # (owner joined, contacts counted, contact cadence looked up), the owner choices of the filter bar, the
+    # navbar's unread notifications
+    assert with_ten == with_one == 7
 
 
 def test_portfolio_shows_annotated_columns(client, manager, colleague, account):
@@ -502,10 +503,12 @@ def _one_of_each(account, user, **kwargs) -> None:
         # and policy joined) and, as it has none, the nightly scoring entry (its schedule joined); the ladder:
         # its state, today's evidence (orders, NPS answers, advocacy, a partner contract), overrides, the open
         # proposal, the latest moves (actor joined); the NPS form's contact choices; the account's plans (none
-        # here: tests/relationships/test_plans_views.py counts a page with a plan)
-        ("manager", 31),
+        # here: tests/relationships/test_plans_views.py counts a page with a plan); the stakeholder map: the
+        # contacts with their last completed interaction and 12-month count, the account's own last completed
+        # interaction and count, its contact-cadence flag; the navbar's unread notifications
+        ("manager", 35),
         # the same, and "is the user on the team" once (remembered for the other predicates that ask it)
-        ("colleague", 32),
+        ("colleague", 36),
     ],
 )
 def test_account_page_query_count_does_not_grow_with_its_records(request, client, account, persona, expected):

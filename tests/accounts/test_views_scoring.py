@@ -252,8 +252,8 @@ def test_runs_page_query_count_does_not_grow_with_runs(client, director):
     for _ in range(10):
         ScoringRunFactory(requested_by=director)
     # then the page costs the same: session, user, the user's roles, the count, the page of runs (policy and
-    # requester joined)
-    assert count_queries(client, RUNS) == with_one == 5
+    # requester joined), the navbar's unread notifications
+    assert count_queries(client, RUNS) == with_one == 6
 
 
 def test_account_page_shows_the_directors_pin(client, manager, director, account):

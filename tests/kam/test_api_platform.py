@@ -104,6 +104,14 @@ def test_database_enforces_unique_ids():
     assert "email" in integrity_error_as_fields(caught.value)
 
 
+@pytest.mark.parametrize("page", ["", " "])
+def test_an_empty_page_number_is_a_400_not_the_first_page(api, manager, page):
+    # the schema says `page` is an integer: leaving it empty is bad input, not a silent page 1
+    response = api(manager).get("/api/v1/accounts/", {"page": page})
+    assert response.status_code == 400
+    assert "page" in response.json()
+
+
 def test_healthz(client):
     assert client.get("/healthz").json() == {"status": "ok"}
 

@@ -59,3 +59,50 @@ def test_malformed_values_fail_loudly(monkeypatch):
 def test_celery_reaches_a_unix_socket_redis():
     assert environment.celery_broker_url("unix:///tmp/r.sock") == "redis+socket:///tmp/r.sock"
     assert environment.celery_broker_url("redis://h:6379/0") == "redis://h:6379/0"
+
+
+def test_cadence_days_default_to_the_design(monkeypatch):
+    for tier in ("STRATEGIC", "KEY", "OTHER"):
+        monkeypatch.delenv(f"KAM_CADENCE_{tier}_DAYS", raising=False)
+    assert environment.cadence_days_from_env() == {"strategic": 30, "key": 45, "other": 90}
+
+
+def test_cadence_days_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("KAM_CADENCE_STRATEGIC_DAYS", "14")
+    monkeypatch.setenv("KAM_CADENCE_KEY_DAYS", "30")
+    monkeypatch.setenv("KAM_CADENCE_OTHER_DAYS", "120")
+    assert environment.cadence_days_from_env() == {"strategic": 14, "key": 30, "other": 120}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("KAM_CADENCE_KEY_DAYS", "forty", "not a whole number"),
+        ("KAM_CADENCE_STRATEGIC_DAYS", "0", "too small"),
+        ("KAM_CADENCE_OTHER_DAYS", "-5", "too small"),
+        ("KAM_CADENCE_OTHER_DAYS", "5000", "too large"),
+        ("KAM_CADENCE_STRATEGIC_DAYS", "60", "KAM_CADENCE_STRATEGIC_DAYS ≤ KAM_CADENCE_KEY_DAYS"),
+    ],
+)
+def test_malformed_cadence_days_fail_loudly(monkeypatch, name, value, said):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ImproperlyConfigured, match=said):
+        environment.cadence_days_from_env()
+
+
+def test_production_refuses_a_malformed_cadence():
+    result = _check_production(KAM_CADENCE_KEY_DAYS="soon")
+    assert result.returncode != 0
+    assert "KAM_CADENCE_KEY_DAYS" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["kam.example.com", "ftp://kam.example.com", "https://kam.example.com/kam"])
+def test_a_malformed_site_url_fails_loudly(monkeypatch, value):
+    monkeypatch.setenv("KAM_SITE_URL", value)
+    with pytest.raises(ImproperlyConfigured, match="KAM_SITE_URL"):
+        environment.site_url_from_env("http://127.0.0.1:8000")
+
+
+def test_site_url_loses_a_trailing_slash(monkeypatch):
+    monkeypatch.setenv("KAM_SITE_URL", "https://kam.example.com/")
+    assert environment.site_url_from_env("http://127.0.0.1:8000") == "https://kam.example.com"
