@@ -118,6 +118,21 @@ class InteractionAdmin(admin.ModelAdmin):
     def account_column(self, obj: Interaction) -> str:
         return account_link(obj)
 
+    def save_model(self, request: HttpRequest, obj: Interaction, form, change: bool) -> None:
+        previous = form.initial.get("account") if change else None
+        super().save_model(request, obj, form, change)
+        contact_cadence_refresh(account_ids={obj.account_id, *([previous] if previous else [])})
+
+    def delete_model(self, request: HttpRequest, obj: Interaction) -> None:
+        account_id = obj.account_id
+        super().delete_model(request, obj)
+        contact_cadence_refresh(account_ids=[account_id])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Interaction]) -> None:
+        account_ids = set(queryset.values_list("account_id", flat=True))
+        super().delete_queryset(request, queryset)
+        contact_cadence_refresh(account_ids=account_ids)
+
 
 # --- the loyalty ladder: read-only in the admin; decisions go through the services (pages and API) ----------
 
@@ -251,21 +266,6 @@ class ActionItemAdmin(PlanPartAdmin):
     search_fields = ["title", "notes", "plan__title", "plan__account__name"]
     autocomplete_fields = ["plan", "owner", "objective"]
     readonly_fields = ["created_at", "updated_at"]
-
-    def save_model(self, request: HttpRequest, obj: Interaction, form, change: bool) -> None:
-        previous = form.initial.get("account") if change else None
-        super().save_model(request, obj, form, change)
-        contact_cadence_refresh(account_ids={obj.account_id, *([previous] if previous else [])})
-
-    def delete_model(self, request: HttpRequest, obj: Interaction) -> None:
-        account_id = obj.account_id
-        super().delete_model(request, obj)
-        contact_cadence_refresh(account_ids=[account_id])
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Interaction]) -> None:
-        account_ids = set(queryset.values_list("account_id", flat=True))
-        super().delete_queryset(request, queryset)
-        contact_cadence_refresh(account_ids=account_ids)
 
 
 @admin.register(ContactCadence)

@@ -33,6 +33,7 @@ from accounts.services import check_assignable, record_save
 from relationships.cadence import contact_cadence_refresh
 from relationships.choices import ActionStatus, OverrideStatus, ProposalStatus, TransitionMode
 from relationships.ladder.evaluate import ladder_apply, ladder_compute
+from relationships.ladder.notify import decision_announce, override_requested_announce
 from relationships.models import (
     AccountPlan,
     ActionItem,
@@ -309,6 +310,8 @@ def ladder_override_request(
         override.save()
         if director:
             ladder_evaluate(account_ids=[account.pk], actor=actor)
+        else:
+            override_requested_announce(override=override)
     return override
 
 
@@ -328,6 +331,13 @@ def ladder_override_approve(*, actor: Any, override: LadderOverride, note: str =
         override.decided_by, override.decided_at, override.decision_note = actor, timezone.now(), note.strip()
         override.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
         ladder_evaluate(account_ids=[override.account_id], actor=actor)
+        decision_announce(
+            recipient_id=override.requested_by_id,
+            account=override.account,
+            kind="ladder.override_approved",
+            title=f"{override.account.name}: your override to {override.get_stage_display()} is approved",
+            note=override.decision_note,
+        )
     return override
 
 
@@ -339,6 +349,13 @@ def ladder_override_reject(*, actor: Any, override: LadderOverride, note: str = 
         override.status = OverrideStatus.REJECTED
         override.decided_by, override.decided_at, override.decision_note = actor, timezone.now(), note.strip()
         override.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        decision_announce(
+            recipient_id=override.requested_by_id,
+            account=override.account,
+            kind="ladder.override_rejected",
+            title=f"{override.account.name}: your override to {override.get_stage_display()} is rejected",
+            note=override.decision_note,
+        )
     return override
 
 
@@ -413,6 +430,13 @@ def partner_proposal_approve(*, actor: Any, proposal: PartnerProposal, note: str
             LadderState.objects.update_or_create(
                 account=account, defaults={"stage": LadderStage.PARTNER, "rule_stage": rule, "since": today}
             )
+        decision_announce(
+            recipient_id=account.owner_id,
+            account=account,
+            kind="ladder.partner_approved",
+            title=f"{account.name} is a Partner now",
+            note=proposal.decision_note,
+        )
     return proposal
 
 
@@ -425,6 +449,13 @@ def partner_proposal_reject(*, actor: Any, proposal: PartnerProposal, note: str 
         proposal.status = ProposalStatus.REJECTED
         proposal.decided_by, proposal.decided_at, proposal.decision_note = actor, timezone.now(), note.strip()
         proposal.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        decision_announce(
+            recipient_id=proposal.account.owner_id,
+            account=proposal.account,
+            kind="ladder.partner_rejected",
+            title=f"{proposal.account.name}: the Partner proposal is rejected",
+            note=proposal.decision_note,
+        )
     return proposal
 
 

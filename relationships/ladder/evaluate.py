@@ -3,8 +3,8 @@
 ``ladder_compute`` decides every account of the gathered population in one statement (rung checks, rule stage,
 pin, Partner cap) into the temporary table ``ladder_result``; ``ladder_apply`` writes what moved: a transition
 with its evidence per account that changes stage, the account's stage, its ``LadderState`` (only where the
-stage or the rule stage moved), new Partner proposals, and expired overrides. The arithmetic is the SQL image of
-``relationships.ladder.rules``; tests hold the two to the same answers.
+stage or the rule stage moved), new Partner proposals (directors are told), and expired overrides. The
+arithmetic is the SQL image of ``relationships.ladder.rules``; tests hold the two to the same answers.
 
 Both must run inside the transaction that gathered the inputs (the temporary tables drop at its end).
 """
@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db.backends.utils import CursorWrapper
 
 from relationships.choices import OverrideStatus, ProposalStatus, TransitionMode
+from relationships.ladder.notify import partner_proposals_announce
 from relationships.ladder.rules import (
     PARTNER_MONTHS,
     POLICY,
@@ -220,10 +221,14 @@ def ladder_apply(
                                        AND pp.decided_at > now() - make_interval(days => %(cooldown)s))))
          ORDER BY r.account_id
         ON CONFLICT DO NOTHING
+        RETURNING id, account_id, (SELECT name FROM accounts_account WHERE id = account_id)
         """,  # noqa: S608 (constants only)
         params,
     )
-    proposals = cursor.rowcount
+    opened = cursor.fetchall()
+    proposals = len(opened)
+    if opened:
+        partner_proposals_announce(proposals=opened)
     cursor.execute("SELECT new_stage, count(*) FROM ladder_result GROUP BY new_stage")
     per_stage = dict.fromkeys(STAGES, 0)
     for stage, count in cursor.fetchall():

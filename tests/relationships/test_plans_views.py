@@ -235,8 +235,9 @@ def test_plan_page_query_count_does_not_grow_with_its_parts(request, client, acc
     with_one = count_queries(client, plan_url(plan))
     _add_parts(plan, user, 9)
     # session, user, roles, the account, the plan, the account's plans, objectives, SWOT items, actions (owner
-    # and objective joined), the action form's owner and objective choices; a colleague asks "on the team" once
-    assert count_queries(client, plan_url(plan)) == with_one == (11 if persona == "manager" else 12)
+    # and objective joined), the action form's owner and objective choices, the navbar's unread notifications;
+    # a colleague asks "on the team" once
+    assert count_queries(client, plan_url(plan)) == with_one == (12 if persona == "manager" else 13)
 
 
 # --- creating, editing and deleting a plan ---------------------------------------------------------------

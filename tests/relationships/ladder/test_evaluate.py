@@ -316,3 +316,34 @@ def test_a_bulk_import_evaluates_every_account_it_touched_once_it_commits(
     # then one evaluation covered both accounts: they are customers now
     assert len(callbacks) == 1
     assert {stage_of(first), stage_of(second)} == {LadderStage.CUSTOMER}
+
+
+def test_directors_hear_of_a_new_proposal_and_the_owner_of_its_outcome(director, manager):
+    from kam.models import Notification
+
+    # given a partner-worthy account of the manager's
+    account = a_loyal_account(partner_contract=True, owner=manager)
+    # when the ladder opens a proposal / then every director is told, with a link to the queue
+    services.ladder_evaluate(account_ids=[account.pk])
+    told = Notification.objects.get(kind="ladder.partner_proposed")
+    assert told.recipient == director and told.account_id == account.pk and told.url.startswith("/ladder/queue/")
+    # when a director approves it / then the owner hears
+    services.partner_proposal_approve(actor=director, proposal=PartnerProposal.objects.get(), note="Signed.")
+    outcome = Notification.objects.get(kind="ladder.partner_approved")
+    assert (outcome.recipient, outcome.body) == (manager, "Signed.")
+
+
+def test_an_override_request_reaches_the_directors_and_its_decision_the_requester(manager, director, account):
+    from kam.models import Notification
+
+    override = services.ladder_override_request(
+        actor=manager,
+        account=account,
+        stage=LadderStage.CLIENT,
+        reason="The framework renewal is signed this week.",
+        expires_on=TODAY + datetime.timedelta(days=30),
+    )
+    assert list(Notification.objects.values_list("kind", "recipient")) == [("ladder.override_requested", director.pk)]
+    services.ladder_override_reject(actor=director, override=override, note="Wait for the first order.")
+    answer = Notification.objects.get(kind="ladder.override_rejected")
+    assert (answer.recipient, answer.body) == (manager, "Wait for the first order.")
