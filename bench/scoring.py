@@ -133,9 +133,21 @@ def child(as_of: datetime.date, result_path: Path) -> None:
     from django.db import connection as db
 
     with db.cursor() as cursor:
-        cursor.execute("DELETE FROM accounts_accountscore")
-        cursor.execute("DELETE FROM accounts_scoringrun")
-        cursor.execute("UPDATE accounts_account SET key_status = 'standard' WHERE key_status <> 'standard'")
+        # Every account back on the first rung with no score, no move and nothing waiting for a director.
+        for table in (
+            "relationships_laddertransition",
+            "relationships_ladderstate",
+            "relationships_partnerproposal",
+            "relationships_ladderoverride",
+            "accounts_accountscore",
+            "accounts_scoringrun",
+        ):
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (our constant names)
+        cursor.execute("DELETE FROM kam_notification WHERE kind LIKE 'ladder.%%'")
+        cursor.execute(
+            "UPDATE accounts_account SET key_status = 'standard', stage = 'prospect'"
+            " WHERE key_status <> 'standard' OR stage <> 'prospect'"
+        )
     started = time.monotonic()
     warm = scoring_run_perform(as_of=as_of - datetime.timedelta(days=1))
     warmup_seconds = time.monotonic() - started

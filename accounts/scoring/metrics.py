@@ -71,6 +71,23 @@ def month_starts(as_of: date) -> list[date]:
     return starts
 
 
+def quarter_starts(as_of: date) -> list[date]:
+    """First days of the calendar quarters that W(365) can reach (five: T's and the four before), oldest first."""
+    year, quarter = as_of.year, (as_of.month - 1) // 3
+    starts = []
+    for _ in range(5):
+        starts.append(date(year, 3 * quarter + 1, 1))
+        quarter -= 1
+        if quarter < 0:
+            year, quarter = year - 1, 3
+    return list(reversed(starts))
+
+
+# An order's net amount in cents: summing bigints (128-bit accumulators) is much cheaper than summing numerics,
+# and exact; the sums go back to money with ``* 0.01`` (two decimals, as the column has).
+CENTS = "(o.net_amount * 100)::bigint"
+
+
 def _div(numerator: str, denominator: str) -> str:
     """A division carried to 30 decimal places (PostgreSQL keeps the larger operand scale)."""
     return f"(round(({numerator})::numeric, 20) / ({denominator}))"
@@ -91,9 +108,9 @@ def _params(as_of: date) -> dict[str, Any]:
         "t180": as_of - timedelta(days=180),
         "detractor": DETRACTOR_MAX,
         "partner_kinds": list(PARTNER_CONTRACT_KINDS),
-        # T's calendar month and quarter as running numbers (year·12 + month − 1, year·4 + quarter − 1)
-        "month_t": as_of.year * 12 + as_of.month - 1,
-        "quarter_t": as_of.year * 4 + (as_of.month - 1) // 3,
+        # First days of M1…M12 (oldest first) and of the calendar quarters W(365) can reach, for width_bucket
+        "month_starts": list(reversed(month_starts(as_of)[1:])),
+        "quarter_starts": quarter_starts(as_of),
         "tz": settings.TIME_ZONE,
         "cancelled": OrderStatus.CANCELLED.value,
         "premium": ServiceLevel.PREMIUM.value,
@@ -137,8 +154,8 @@ def metrics_gather(cursor: CursorWrapper, *, as_of: date, account_ids: Sequence[
     )
     counts["scoring_population"] = cursor.rowcount
     months = ",\n".join(
-        f"coalesce(sum(o.net_amount) FILTER (WHERE o.order_date >= %(b{13 - j})s AND o.order_date < %(b{12 - j})s),"
-        f" 0) AS m{j}"
+        f"coalesce(sum({CENTS}) FILTER (WHERE o.order_date >= %(b{13 - j})s AND o.order_date < %(b{12 - j})s)"
+        f" * 0.01, 0) AS m{j}"
         for j in range(1, 13)
     )
     cursor.execute(  # the f-string only splices column expressions made from constants above
@@ -146,26 +163,26 @@ def metrics_gather(cursor: CursorWrapper, *, as_of: date, account_ids: Sequence[
         CREATE TEMP TABLE scoring_orders ON COMMIT DROP AS
         SELECT o.account_id,
                {months},
-               coalesce(sum(o.net_amount) FILTER (WHERE o.order_date > %(t365)s), 0) AS r12,
-               coalesce(sum(o.net_amount) FILTER (WHERE o.order_date > %(t730)s AND o.order_date <= %(t365)s), 0)
+               coalesce(sum({CENTS}) FILTER (WHERE o.order_date > %(t365)s) * 0.01, 0) AS r12,
+               coalesce(sum({CENTS}) FILTER (WHERE o.order_date > %(t730)s AND o.order_date <= %(t365)s) * 0.01, 0)
                    AS r12p,
-               coalesce(sum(o.net_amount) FILTER (WHERE o.order_date > %(t365)s AND o.service_level = %(premium)s),
-                        0) AS premium,
-               coalesce(sum(o.net_amount) FILTER (WHERE o.order_date > %(t365)s AND o.service_level = %(enhanced)s),
-                        0) AS enhanced,
-               coalesce(sum(o.net_amount * o.discount_pct) FILTER (WHERE o.order_date > %(t365)s), 0)
+               coalesce(sum({CENTS}) FILTER (WHERE o.order_date > %(t365)s AND o.service_level = %(premium)s)
+                        * 0.01, 0) AS premium,
+               coalesce(sum({CENTS}) FILTER (WHERE o.order_date > %(t365)s AND o.service_level = %(enhanced)s)
+                        * 0.01, 0) AS enhanced,
+               coalesce(sum({CENTS} * (o.discount_pct * 100)::bigint) FILTER (WHERE o.order_date > %(t365)s)
+                        * 0.0001, 0)
                    AS discount_sum,
                count(*) FILTER (WHERE o.order_date > %(t365)s) AS orders_w365,
                min(o.order_date) AS first_order,
-               -- the ladder's: orders ever and in W(730); calendar quarters with an order in W(365) and months
-               -- of M1…M12 with an order, each as a bit mask (bit i: i quarters / i + 1 months before T's)
+               -- the ladder's: orders ever and in W(730); the calendar quarters with an order in W(365) and the
+               -- months of M1…M12 with an order, each as a bit mask (width_bucket: a binary search over the
+               -- periods' first days, one call per row)
                count(*) AS orders_ever,
                count(*) FILTER (WHERE o.order_date > %(t730)s) AS orders_w730,
-               coalesce(bit_or(1 << (%(quarter_t)s - (date_part('year', o.order_date) * 4
-                                                      + floor((date_part('month', o.order_date) - 1) / 3))::int))
+               coalesce(bit_or(1 << width_bucket(o.order_date, %(quarter_starts)s::date[]))
                         FILTER (WHERE o.order_date > %(t365)s), 0) AS quarter_mask,
-               coalesce(bit_or(1 << (%(month_t)s - 1 - (date_part('year', o.order_date) * 12
-                                                        + date_part('month', o.order_date) - 1)::int))
+               coalesce(bit_or(1 << width_bucket(o.order_date, %(month_starts)s::date[]))
                         FILTER (WHERE o.order_date >= %(b12)s AND o.order_date < %(b0)s), 0) AS month_mask
           FROM accounts_order o
          WHERE o.order_date <= %(t)s AND o.status <> %(cancelled)s{only("o.account_id")}
