@@ -154,3 +154,22 @@ def can_delete_plan(user: Any, account: Account) -> bool:
 def can_own_plan_action(user: Any, account: Account) -> bool:
     """Who may be given an action of the account's plan: someone working on the account, or a director."""
     return is_director(user) or _works_on(user, account)
+
+
+# --- benefits ---------------------------------------------------------------------------------------------------
+
+
+def can_request_benefit(user: Any, account: Account) -> bool:
+    """Those working on the account ask for a benefit for it; integrations ask for nothing."""
+    return not is_integration(user) and (is_director(user) or _works_on(user, account))
+
+
+def can_decide_benefit(user: Any) -> bool:
+    """Directors approve, reject and revoke grants (never one they requested: a rule of the data), and keep the
+    catalog and the budgets."""
+    return is_director(user)
+
+
+def can_record_benefit_cost(user: Any) -> bool:
+    """What a grant actually cost comes from the ERP or a director."""
+    return is_director(user) or is_integration(user)

@@ -29,7 +29,8 @@ def ladder_evaluate_on_commit(account_ids: Iterable[int]) -> None:
     ids = sorted({int(pk) for pk in account_ids})
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
-        transaction.on_commit(lambda batch=batch: ladder_evaluate_accounts_task.delay(batch))
+        # robust: a broker that is down must not fail a write that committed (the nightly run catches up).
+        transaction.on_commit(lambda batch=batch: ladder_evaluate_accounts_task.delay(batch), robust=True)
 
 
 @shared_task(name="relationships.contact_cadence_check", **CADENCE_LIMITS)

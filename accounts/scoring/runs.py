@@ -128,6 +128,9 @@ def scoring_run_execute(*, run_id: int, progress: Progress | None = None) -> Sco
                 step(context)
                 timings[name] = round((time.perf_counter() - started) * 1000)
                 say(f"{name}: {timings[name]} ms")
+            if not context.backdated:
+                # Key statuses and stages moved: the benefits follow at once (suspensions, resumptions).
+                transaction.on_commit(_benefits_follow, robust=True)
             run.status = ScoringRunStatus.DONE
             run.finished_at = timezone.now()
             run.counts = context.counts
@@ -140,6 +143,12 @@ def scoring_run_execute(*, run_id: int, progress: Progress | None = None) -> Sco
         )
         run.refresh_from_db()
     return run
+
+
+def _benefits_follow() -> None:
+    from benefits.tasks import benefits_lifecycle_task
+
+    benefits_lifecycle_task.delay()
 
 
 def _later_run_exists(cursor: CursorWrapper, run: ScoringRun) -> bool:
