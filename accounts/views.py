@@ -30,6 +30,7 @@ from accounts.scoring import runs as scoring_runs
 from accounts.scoring import selectors as scoring_selectors
 from accounts.scoring.advice import key_advice
 from accounts.scoring.schedule import scoring_nightly_next
+from benefits.views import benefits_context
 from relationships.ladder.views import ladder_context
 from relationships.selectors import account_stakeholder_map
 from relationships.views import account_plan_context, advocacy_context, feedback_context, interactions_context
@@ -129,6 +130,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "stakeholder_map": account_stakeholder_map(account=account, today=today),
         **_score_context(account),
         **ladder_context(request, account),
+        **benefits_context(request, account),
     }
     return render(request, "accounts/account_detail.html", context)
 

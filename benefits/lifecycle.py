@@ -68,7 +68,7 @@ SELECT moved.id, moved.account_id, a.name, t.name, a.owner_id
  ORDER BY moved.id
 """
 
-MOVES: tuple[tuple[str, str, str, str], ...] = (
+MOVES: tuple[tuple[str, GrantStatus, str, str], ...] = (
     # name, target status, condition, reason logged
     (
         "activated",

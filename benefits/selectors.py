@@ -184,17 +184,6 @@ def costs_visible_to(user: Any) -> QuerySet[BenefitCost]:
     return BenefitCost.objects.none()
 
 
-def grant_roi_totals(*, grants: QuerySet[BenefitGrant]) -> dict[str, Decimal]:
-    """Totals of an ROI report: revenue during and before, cost and ROI over ``grants`` (one query)."""
-    totals = grants.order_by().aggregate(
-        revenue_during=Sum("revenue_during"),
-        revenue_before=Sum("revenue_before"),
-        cost=Sum("cost"),
-        roi=Sum("roi"),
-    )
-    return {key: value or Decimal(0) for key, value in totals.items()}
-
-
 def roi_window(grant: BenefitGrant, today: date) -> tuple[date, date, date, date]:
     """The periods compared for a grant: (before from, before to, during from, during to)."""
     end = min(grant.valid_to, today)

@@ -52,7 +52,8 @@ def _may(allowed: bool, message: str) -> None:
 
 def account_standing(*, account: Account) -> Standing:
     """The account's key status, stage and the C2 of its current score (one query)."""
-    current = accounts_with_score(Account.objects.filter(pk=account.pk)).values("current_score__c2").first()
+    # current_score is the FilteredRelation accounts_with_score adds, which the type checker cannot see.
+    current = accounts_with_score(Account.objects.filter(pk=account.pk)).values("current_score__c2").first()  # type: ignore[misc]
     c2 = current["current_score__c2"] if current else None
     return Standing(key_status=account.key_status, stage=account.stage, c2=c2)
 

@@ -11,16 +11,19 @@ made; later starts print that file again.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractUser, Group
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -102,6 +105,7 @@ class DemoSetupResult:
     portfolio: PortfolioSummary | None = None
     portfolio_skipped: str | None = None
     history_runs: int = 0  # scoring runs (ladder, then scores) made over the demo's last months
+    benefit_grants: int = 0  # benefit grants requested for the demo's key accounts (most approved)
 
 
 def _roles_of(user: AbstractUser) -> str:
@@ -251,6 +255,7 @@ def demo_setup(*, credentials_file: Path, load_portfolio: bool) -> DemoSetupResu
     else:
         result.portfolio = portfolio_seed(managers=_demo_managers(users))
         result.history_runs = demo_history_score(today=result.portfolio.today)
+        result.benefit_grants = demo_benefits_seed(today=result.portfolio.today, users=users.users)
         # The daily contact-cadence check, now that key statuses are known: the demo opens with its overdue
         # accounts flagged and their owners told.
         contact_cadence_check(today=timezone.localdate())
@@ -267,3 +272,64 @@ def demo_history_score(*, today: datetime.date, months: int = DEMO_HISTORY_MONTH
     for as_of in days:
         scoring_run_perform(as_of=as_of)
     return len(days)
+
+
+DEMO_BUDGETS = {"monetary": "250000.00", "social": "60000.00", "structural": "120000.00"}
+
+
+def demo_benefits_seed(*, today: datetime.date, users: dict[str, Any]) -> int:
+    """This year's budgets, and benefits for the demo's key accounts the way people would make them: the owner
+    (alice or bob) requests, diana approves two in three (the rest wait in her Approvals), one starts next
+    month. Through the services, so every rule, commitment and log applies. Returns the grants made."""
+    from decimal import Decimal
+
+    from accounts.choices import KeyStatus
+    from benefits.choices import BenefitCategory
+    from benefits.models import BenefitBudget, BenefitType
+    from benefits.services import benefit_grant_approve, benefit_grant_request
+
+    director = users.get("diana")
+    if director is None:
+        return 0
+    year_start, year_end = today.replace(month=1, day=1), today.replace(month=12, day=31)
+    for category, amount in DEMO_BUDGETS.items():
+        BenefitBudget.objects.get_or_create(
+            category=BenefitCategory(category),
+            period_start=year_start,
+            defaults={"period_end": year_end, "amount": Decimal(amount), "note": "Demo budget for the year."},
+        )
+    catalog = {t.code: t for t in BenefitType.objects.all()}
+    plans = [
+        ("volume_discount", Decimal("5.00"), Decimal("12000.00")),
+        ("consolidated_invoicing", Decimal("1"), Decimal("2500.00")),
+        ("club_membership", Decimal("2"), Decimal("4800.00")),
+    ]
+    accounts = (
+        Account.objects.filter(
+            key_status__in=[KeyStatus.KEY, KeyStatus.STRATEGIC], owner__username__in=["alice", "bob"]
+        )
+        .select_related("owner")
+        .order_by("name")[:12]
+    )
+    made = 0
+    for index, account in enumerate(accounts):
+        code, value, cost = plans[index % len(plans)]
+        starts = today if index % 5 else today + datetime.timedelta(days=30)
+        values = {
+            "value": value,
+            "valid_from": starts,
+            "valid_to": min(year_end, starts + datetime.timedelta(days=364)) if starts <= year_end else starts,
+            "estimated_annual_cost": cost,
+            "justification": f"{account.name} is one of our key accounts; this keeps the relationship growing.",
+        }
+        try:
+            grant = benefit_grant_request(
+                actor=account.owner, account=account, benefit_type=catalog[code], values=values
+            )
+        except ValidationError:
+            continue  # not eligible (the rules decide, as for anyone)
+        made += 1
+        if index % 3 != 2:
+            with contextlib.suppress(ValidationError):  # a budget ran out: it waits in the queue
+                benefit_grant_approve(actor=director, grant=grant, note="Approved for the demo.")
+    return made

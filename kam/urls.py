@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/<int:account_pk>/", include("relationships.urls")),
     path("", include("relationships.ladder.urls")),
+    path("", include("benefits.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("kam.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

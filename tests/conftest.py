@@ -6,6 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from kam.api_tokens import api_token_create
+from tests.benefits.factories import default_catalog_ensure
 from tests.factories import (
     AccountFactory,
     UserFactory,
@@ -18,11 +19,13 @@ from tests.factories import (
 
 @pytest.fixture(autouse=True)
 def _scoring_policy_after_flush(request):
-    """A transactional test starts from a database an earlier one may have flushed: put kas-v1 back."""
+    """A transactional test starts from a database an earlier one may have flushed: put kas-v1 and the default
+    benefit catalog (data migrations) back."""
     marker = request.node.get_closest_marker("django_db")
     if marker is not None and marker.kwargs.get("transaction"):
         request.getfixturevalue("transactional_db")
         ensure_active_policy()
+        default_catalog_ensure()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import django.contrib.postgres.constraints
 import django.contrib.postgres.fields.ranges
-import django.contrib.postgres.operations
 import django.core.validators
 import django.db.models.deletion
 import django.db.models.functions.comparison
@@ -22,8 +21,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # One budget per category and period is an exclusion constraint: a GiST index, which needs btree_gist.
-        django.contrib.postgres.operations.BtreeGistExtension(),
         migrations.CreateModel(
             name="BenefitBudget",
             fields=[

@@ -36,6 +36,10 @@ class StrictEmailField(_StringsOnly, serializers.EmailField):
     pass
 
 
+class StrictSlugField(_StringsOnly, serializers.SlugField):
+    pass
+
+
 class DecimalStringField(serializers.DecimalField):
     """Money and scores travel as decimal strings (DESIGN §8): a JSON number would already have lost cents."""
 
@@ -61,6 +65,7 @@ class StrictModelSerializer(serializers.ModelSerializer):
         models.CharField: StrictCharField,
         models.TextField: StrictCharField,
         models.EmailField: StrictEmailField,
+        models.SlugField: StrictSlugField,
     }
 
     def to_internal_value(self, data):
@@ -79,4 +84,17 @@ class StrictModelSerializer(serializers.ModelSerializer):
                     refused[key] = ["Expected a list of ids."]
             if refused:
                 raise serializers.ValidationError(refused)
+        return super().to_internal_value(data)
+
+
+class DecisionSerializer(serializers.Serializer):
+    """An optional note that goes with a decision (approve, reject, revoke); any other key is a 400."""
+
+    note = StrictCharField(required=False, allow_blank=True, max_length=2000)
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = {key: ["Unknown field."] for key in data if key not in self.fields}
+            if unknown:
+                raise serializers.ValidationError(unknown)
         return super().to_internal_value(data)

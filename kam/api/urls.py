@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.api.bulk import InvoiceBulkUpsertView, OrderBulkUpsertView
 from accounts.api.scoring import AccountScoreHistoryView, AccountScoreView, ScoringRunViewSet
 from accounts.api.views import AccountViewSet, ContactViewSet, InvoiceViewSet, OrderViewSet
+from benefits.api.views import BenefitBudgetViewSet, BenefitCostViewSet, BenefitGrantViewSet, BenefitTypeViewSet
 from kam.api.notifications import NotificationViewSet
 from relationships.api.ladder import (
     AccountLadderOverrideView,
@@ -49,6 +50,10 @@ router.register("plan-objectives", PlanObjectiveViewSet, basename="plan-objectiv
 router.register("swot-items", SwotItemViewSet, basename="swot-item")
 router.register("action-items", ActionItemViewSet, basename="action-item")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("benefit-types", BenefitTypeViewSet, basename="benefit-type")
+router.register("grants", BenefitGrantViewSet, basename="grant")
+router.register("benefit-budgets", BenefitBudgetViewSet, basename="benefit-budget")
+router.register("benefit-costs", BenefitCostViewSet, basename="benefit-cost")
 
 # Explicit paths first: `orders/bulk/` must not be read as the order with pk "bulk".
 explicit_patterns: list = [

@@ -161,6 +161,7 @@ SPECTACULAR_SETTINGS = {
         "InvoiceStatusEnum": "accounts.choices.InvoiceStatus",
         "KeyStatusEnum": "accounts.choices.KeyStatus",
         "LadderStageEnum": "accounts.choices.LadderStage",
+        "GrantStatusEnum": "benefits.choices.GrantStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from accounts.choices import LadderStage
 from accounts.permissions import can_decide_ladder
 from accounts.selectors import account_get
-from kam.api.serializers import StrictCharField, StrictModelSerializer
+from kam.api.serializers import DecisionSerializer, StrictModelSerializer
 from relationships import selectors, services
 from relationships.filters import LadderOverrideFilterSet, PartnerProposalFilterSet
 from relationships.models import LadderOverride, LadderTransition, PartnerProposal
@@ -77,19 +77,6 @@ class LadderOverrideRequestSerializer(StrictModelSerializer):
     class Meta:
         model = LadderOverride
         fields = ["stage", "reason", "expires_on"]
-
-
-class DecisionSerializer(serializers.Serializer):
-    """An optional note that goes with a decision."""
-
-    note = StrictCharField(required=False, allow_blank=True, max_length=2000)
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = {key: ["Unknown field."] for key in data if key not in self.fields}
-            if unknown:
-                raise serializers.ValidationError(unknown)
-        return super().to_internal_value(data)
 
 
 class PartnerProposalSerializer(serializers.ModelSerializer):

@@ -98,24 +98,25 @@ def ladder_override_create(request: HtmxHttpRequest, account_pk: int) -> HttpRes
     if not permissions.can_request_ladder_override(request.user, account):
         raise PermissionDenied("Only those working on the account and directors ask for an override.")
     form = LadderOverrideForm(request.POST)
+    sent = False
     if form.is_valid():
         try:
             override = services.ladder_override_request(actor=request.user, account=account, **form.service_values())
         except ValidationError as error:
             form.add_service_errors(error)
         else:
+            sent = True
             if override.status == "approved":
                 until = f"{override.expires_on:%d %b %Y}"
                 messages.success(request, f"Stage pinned at {override.get_stage_display()} until {until}.")
             else:
                 messages.success(request, "Override requested: a director decides.")
-            form = None
     if request.htmx:
-        return _panel(request, account, form=form)
-    if form is not None:
+        return _panel(request, account, form=None if sent else form)
+    if not sent:
         for field_messages in form.errors.values():
             for message in field_messages:
-                messages.error(request, message)
+                messages.error(request, str(message))
     return redirect(account.get_absolute_url() + "#ladder")
 
 

@@ -505,10 +505,11 @@ def _one_of_each(account, user, **kwargs) -> None:
         # proposal, the latest moves (actor joined); the NPS form's contact choices; the account's plans (none
         # here: tests/relationships/test_plans_views.py counts a page with a plan); the stakeholder map: the
         # contacts with their last completed interaction and 12-month count, the account's own last completed
-        # interaction and count, its contact-cadence flag; the navbar's unread notifications
-        ("manager", 35),
+        # interaction and count, its contact-cadence flag; the navbar's unread notifications; the benefits: the
+        # account's C2, the active catalog, the account's grants (with their history once there are some)
+        ("manager", 38),
         # the same, and "is the user on the team" once (remembered for the other predicates that ask it)
-        ("colleague", 36),
+        ("colleague", 39),
     ],
 )
 def test_account_page_query_count_does_not_grow_with_its_records(request, client, account, persona, expected):

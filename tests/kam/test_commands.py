@@ -216,3 +216,15 @@ def test_setup_demo_is_cheap_once_done(credentials, django_assert_max_num_querie
     # when it runs again / then a few queries answer it (advisory lock, users, their groups, accounts exist)
     with django_assert_max_num_queries(6):
         setup_demo(credentials)
+
+
+def test_setup_demo_makes_budgets_and_benefits_requested_by_owners_and_approved_by_diana(credentials):
+    from benefits.models import BenefitBudget, BenefitGrant
+
+    output = setup_demo(credentials)
+    assert BenefitBudget.objects.count() == 3
+    grants = BenefitGrant.objects.select_related("requested_by", "decided_by")
+    assert grants.exists() and "grants (some waiting)" in output
+    assert {g.requested_by.username for g in grants} <= {"alice", "bob"}
+    assert {g.decided_by.username for g in grants if g.decided_by} == {"diana"}
+    assert grants.filter(status="requested").exists() and grants.filter(status="active").exists()

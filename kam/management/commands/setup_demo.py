@@ -65,5 +65,6 @@ class Command(BaseCommand):
                 f"Scored as of each of the last {result.history_runs - 1} months and today: "
                 "ladder moves, Partner proposals and KAS trends to look at."
             )
+            self.stdout.write(f"Benefits: this year's budgets and {result.benefit_grants} grants (some waiting).")
         else:
             self.stdout.write(f"Demo portfolio: {result.portfolio_skipped}.")
