@@ -219,3 +219,13 @@ class ScoringPolicyForm(ServiceModelForm):
 
     def policy_values(self) -> dict[str, Any]:
         return {name: value for name, value in self.cleaned_data.items() if name != "activate"}
+
+
+class DecisionForm(forms.Form):
+    """A director's optional note on a decision: approve, reject, revoke (ladder and benefits alike)."""
+
+    note = forms.CharField(required=False, max_length=2000, widget=forms.TextInput(attrs={"placeholder": "Note"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrap_widgets(self)

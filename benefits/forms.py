@@ -181,16 +181,6 @@ class BenefitCostForm(ServiceModelForm):
         return dict(self.cleaned_data)
 
 
-class DecisionForm(forms.Form):
-    """A director's optional note on an approval, a rejection or a revocation."""
-
-    note = forms.CharField(required=False, max_length=2000, widget=forms.TextInput(attrs={"placeholder": "Note"}))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        bootstrap_widgets(self)
-
-
 class RoiFilterForm(forms.Form):
     """The ROI report's filters: a category and a status (either empty: all)."""
 

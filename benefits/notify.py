@@ -7,21 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from kam.roles import KAM_DIRECTOR
+from kam.roles import director_ids
 from kam.services import NotificationDraft, notifications_create
-
-
-def _directors() -> list[int]:
-    return list(
-        get_user_model()
-        ._default_manager.filter(is_active=True, groups__name=KAM_DIRECTOR)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        .distinct()
-    )
 
 
 def _grant_url(account_id: int, grant_id: int) -> str:
@@ -40,7 +29,7 @@ def grant_requested_announce(*, grant: Any) -> None:
             url=reverse("benefits:approvals") + f"#grant-{grant.pk}",
             account_id=account.pk,
         )
-        for director in _directors()
+        for director in director_ids()
         if director != grant.requested_by_id
     ]
     notifications_create(drafts=drafts)

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts import permissions
 from accounts import selectors as account_selectors
+from accounts.forms import DecisionForm
 from accounts.models import Account
 from benefits import page_selectors, selectors, services
 from benefits.eligibility import rules_described
@@ -32,7 +33,6 @@ from benefits.forms import (
     BenefitCostForm,
     BenefitGrantRequestForm,
     BenefitTypeForm,
-    DecisionForm,
     RoiFilterForm,
 )
 from benefits.models import BenefitGrant, BenefitType

@@ -40,3 +40,16 @@ def is_account_manager(user: Any) -> bool:
 def sees_all_accounts(user: Any) -> bool:
     """Directors and integration users work on every account; managers only on their own."""
     return is_director(user) or is_integration(user)
+
+
+def director_ids() -> list[int]:
+    """The active directors, by id: whom a decision waiting for a director is announced to."""
+    from django.contrib.auth import get_user_model
+
+    return list(
+        get_user_model()
+        ._default_manager.filter(is_active=True, groups__name=KAM_DIRECTOR)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()
+    )

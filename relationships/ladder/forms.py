@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from accounts.forms import ServiceModelForm, bootstrap_widgets
+from accounts.forms import ServiceModelForm
 from relationships.models import LadderOverride
 
 
@@ -32,13 +32,3 @@ class LadderOverrideForm(ServiceModelForm):
 
     def service_values(self) -> dict[str, Any]:
         return dict(self.cleaned_data)
-
-
-class DecisionForm(forms.Form):
-    """A director's optional note on a decision."""
-
-    note = forms.CharField(required=False, max_length=2000, widget=forms.TextInput(attrs={"placeholder": "Note"}))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        bootstrap_widgets(self)

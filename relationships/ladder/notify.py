@@ -7,21 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from kam.roles import KAM_DIRECTOR
+from kam.roles import director_ids
 from kam.services import NotificationDraft, notifications_create
-
-
-def _directors() -> list[int]:
-    return list(
-        get_user_model()
-        ._default_manager.filter(is_active=True, groups__name=KAM_DIRECTOR)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        .distinct()
-    )
 
 
 def _ladder_url(account_id: int) -> str:
@@ -30,7 +19,7 @@ def _ladder_url(account_id: int) -> str:
 
 def partner_proposals_announce(*, proposals: Sequence[tuple[int, int, str]]) -> None:
     """Tell every director about newly opened Partner proposals: ``(proposal id, account id, account name)``."""
-    directors = _directors()
+    directors = director_ids()
     drafts = [
         NotificationDraft(
             recipient_id=director,
@@ -58,7 +47,7 @@ def override_requested_announce(*, override: Any) -> None:
             url=reverse("ladder:queue") + f"#override-{override.pk}",
             account_id=account.pk,
         )
-        for director in _directors()
+        for director in director_ids()
         if director != override.requested_by_id
     ]
     notifications_create(drafts=drafts)

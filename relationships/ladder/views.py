@@ -21,10 +21,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts import permissions
 from accounts import selectors as account_selectors
 from accounts.choices import LadderStage
+from accounts.forms import DecisionForm
 from accounts.models import Account
 from kam.constraints import errors_by_field
 from relationships import selectors, services
-from relationships.ladder.forms import DecisionForm, LadderOverrideForm
+from relationships.ladder.forms import LadderOverrideForm
 from relationships.models import LadderOverride, PartnerProposal
 
 if TYPE_CHECKING:
