@@ -1,5 +1,6 @@
 """Time the set-based scoring run over 100,000 accounts and 2,000,000 orders; measure its peak memory; compare it
-with the naive way (a Python loop of per-account queries) and with the floor (one GROUP BY over the orders).
+with the naive way (a Python loop of per-account queries) and with the floor (one GROUP BY over the orders); then
+time the KPI dashboard at that volume (``bench/dashboard.py``).
 
     make bench [ARGS="--accounts 100000 --orders 2000000 --sample 2000 --reseed"]
     .venv/bin/python -m kam.stack exec python bench/scoring.py [same options]
@@ -46,6 +47,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import dashboard as dashboard_bench  # noqa: E402  (bench/dashboard.py)
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -263,6 +265,25 @@ def report(figures: dict[str, Any]) -> None:
         ("floor (GROUP BY orders)", f"{figures['floor_seconds']:.2f} s", "", ""),
         ("run / floor", f"{figures['run_over_floor']:.1f}×", "", ""),
     ]
+    target = dashboard_bench.TARGET_P95_MS
+    rows.append(
+        (
+            "dashboard summary refresh",
+            f"{figures['dashboard_refresh_seconds']:.1f} s",
+            "",
+            f"{figures['dashboard_cells']:,} cells",
+        )
+    )
+    for who, label in (
+        ("director", "dashboard, director"),
+        ("director_filtered", "dashboard, filtered"),
+        ("manager", "dashboard, manager"),
+    ):
+        timing = figures[f"dashboard_{who}"]
+        rows.append(
+            (f"{label} p95", f"{timing['p95_ms']:.0f} ms", f"≤ {target:g} ms", verdict(timing["p95_ms"] <= target))
+        )
+        rows.append(("  p50 · queries", f"{timing['p50_ms']:.0f} ms · {timing['queries']}", "", ""))
     if figures.get("seed_seconds") is not None:
         rows.insert(0, ("seeding (seed_volume)", f"{figures['seed_seconds']:.0f} s", "", ""))
     print()
@@ -304,6 +325,7 @@ def main() -> None:
     figures |= scoring_measure(as_of)
     figures |= naive_measure(as_of, options.sample)
     figures["floor_seconds"] = round(floor_measure(), 3)
+    figures |= dashboard_bench.dashboard_measure(as_of)
     run = figures["run_seconds"]
     figures["naive_over_run"] = round(figures["naive_extrapolated_seconds"] / run, 1) if run else None
     figures["run_over_floor"] = round(run / figures["floor_seconds"], 1) if figures["floor_seconds"] else None
@@ -311,11 +333,16 @@ def main() -> None:
         "run_seconds_max": TARGET_RUN_SECONDS,
         "peak_rss_mb_max": TARGET_PEAK_MB,
         "naive_over_run_min": TARGET_RATIO,
+        "dashboard_p95_ms_max": dashboard_bench.TARGET_P95_MS,
     }
     figures["targets_met"] = {
         "run_seconds": run <= TARGET_RUN_SECONDS,
         "peak_rss_mb": figures["peak_rss_mb"] <= TARGET_PEAK_MB,
         "naive_over_run": (figures["naive_over_run"] or 0) >= TARGET_RATIO,
+        "dashboard_p95_ms": all(
+            figures[f"dashboard_{who}"]["p95_ms"] <= dashboard_bench.TARGET_P95_MS
+            for who in ("director", "director_filtered", "manager")
+        ),
     }
     figures["machine"] = machine()
     RESULTS.write_text(json.dumps(figures, indent=2) + "\n")

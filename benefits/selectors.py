@@ -90,7 +90,7 @@ def _days_before(day: Any, days: Any) -> Func:
     return Func(day, days, template="(%(expressions)s)", arg_joiner=" - ", output_field=DateField())
 
 
-def _with_roi(grants: QuerySet[BenefitGrant], today: date) -> QuerySet[BenefitGrant]:
+def grants_with_roi(grants: QuerySet[BenefitGrant], today: date) -> QuerySet[BenefitGrant]:
     """``grants`` with ``roi_end`` (its last day, or today while it runs), ``days_elapsed``, ``revenue_during``,
     ``revenue_before``, ``cost`` (recorded, else committed prorated), ``cost_recorded`` and ``roi``: one SQL
     statement with correlated sums, evaluated for the rows fetched."""
@@ -141,14 +141,14 @@ def _with_roi(grants: QuerySet[BenefitGrant], today: date) -> QuerySet[BenefitGr
 def grant_list(*, user: Any, today: date) -> QuerySet[BenefitGrant]:
     """The grants of the accounts the user sees, with their account, type, people and ROI estimate."""
     grants = grants_visible_to(user).select_related("account", "benefit_type", "requested_by", "decided_by", "budget")
-    return _with_roi(grants, today).order_by("-created_at", "-id")
+    return grants_with_roi(grants, today).order_by("-created_at", "-id")
 
 
 def account_grants(*, account: Account, today: date) -> QuerySet[BenefitGrant]:
     """The account's grants, live ones first, with their ROI estimate."""
     live_first = Case(When(status__in=GRANT_LIVE, then=Value(0)), default=Value(1), output_field=IntegerField())
     grants = BenefitGrant.objects.filter(account=account).select_related("benefit_type", "requested_by", "decided_by")
-    return _with_roi(grants, today).order_by(live_first, "-valid_from", "-id")
+    return grants_with_roi(grants, today).order_by(live_first, "-valid_from", "-id")
 
 
 def grants_awaiting_decision(*, user: Any) -> QuerySet[BenefitGrant]:

@@ -12,5 +12,9 @@ def benefits_lifecycle_task() -> dict:
     from django.utils import timezone
 
     from benefits.lifecycle import benefits_lifecycle
+    from kam.dashboard import dashboard_refresh
 
-    return benefits_lifecycle(today=timezone.localdate())
+    result = benefits_lifecycle(today=timezone.localdate())
+    # grants and, after a scoring run, scores moved: the dashboard follows
+    dashboard_refresh(today=timezone.localdate())
+    return result

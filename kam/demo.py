@@ -39,8 +39,9 @@ DEMO_KEY_NAME = "demo"  # the ApiToken.name of the integration user's key
 SUPERUSER = "superuser"  # how the table names the superuser's role; it has no KAM group
 # Two concurrent `make run`s must not both create the users: they take turns on this advisory lock.
 _ADVISORY_LOCK = 0x4B414D0001  # "KAM" 0001
-# The demo portfolio is scored as of each of the last six months, then today (demo_history_score).
-DEMO_HISTORY_MONTHS = 6
+# The demo portfolio is scored as of the same day of each of the last twelve months, then today
+# (demo_history_score): the dashboard's year-on-year retention starts from the run of a year ago.
+DEMO_HISTORY_MONTHS = 12
 
 
 @dataclass(frozen=True)
@@ -256,10 +257,21 @@ def demo_setup(*, credentials_file: Path, load_portfolio: bool) -> DemoSetupResu
         result.portfolio = portfolio_seed(managers=_demo_managers(users))
         result.history_runs = demo_history_score(today=result.portfolio.today)
         result.benefit_grants = demo_benefits_seed(today=result.portfolio.today, users=users.users)
+        from kam.dashboard import dashboard_refresh
+
+        dashboard_refresh(today=result.portfolio.today)  # the directors' dashboard reads its summary
         # The daily contact-cadence check, now that key statuses are known: the demo opens with its overdue
         # accounts flagged and their owners told.
         contact_cadence_check(today=timezone.localdate())
     return result
+
+
+def _months_before(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` calendar months before ``day`` (the month's last day where it is shorter)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    following = datetime.date(year + (month == 12), month % 12 + 1, 1)
+    return datetime.date(year, month, min(day.day, (following - datetime.timedelta(days=1)).day))
 
 
 def demo_history_score(*, today: datetime.date, months: int = DEMO_HISTORY_MONTHS) -> int:
@@ -268,7 +280,7 @@ def demo_history_score(*, today: datetime.date, months: int = DEMO_HISTORY_MONTH
     the latest when it runs, so each evaluates the ladder for real. Returns the number of runs."""
     from accounts.scoring.runs import scoring_run_perform
 
-    days = [today - datetime.timedelta(days=30 * back) for back in range(months, 0, -1)] + [today]
+    days = [_months_before(today, back) for back in range(months, 0, -1)] + [today]
     for as_of in days:
         scoring_run_perform(as_of=as_of)
     return len(days)

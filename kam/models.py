@@ -102,3 +102,82 @@ class Notification(models.Model):
     def kind_label(self) -> str:
         """``contact_cadence.overdue`` → "Contact cadence": the feature that raised it."""
         return self.kind.split(".", 1)[0].replace("_", " ").capitalize()
+
+
+class DashboardCell(models.Model):
+    """One row of the dashboard's summary (``kam.dashboard``): figures of the accounts of one kind, industry and
+    owner, for one part of the dashboard — by key status and KAS bucket, by ladder stage, by retention outcome,
+    by ladder move, by benefit category — or one at-risk key account. Rebuilt whole, set-based, after every
+    scoring run, every daily contact-cadence check and every daily benefit lifecycle
+    (``kam.dashboard.dashboard_refresh``), once over every account (for directors) and once per manager over the
+    accounts they see, so that a dashboard over 100,000 accounts reads a few thousand rows. A manager's rows are
+    read only while they still see exactly the accounts they saw then (the ``seen`` row's fingerprint)."""
+
+    run = models.ForeignKey("accounts.ScoringRun", on_delete=models.CASCADE, related_name="+")
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        help_text="Whose accounts these are (a manager's: those they see); empty: every account, for directors.",
+    )
+    checksum = models.BigIntegerField(
+        db_default=0, help_text="The 'seen' row: a fingerprint of the accounts the viewer saw at the refresh."
+    )
+    refreshed_at = models.DateTimeField()
+    refreshed_on = models.DateField(help_text="The day the live parts (ladder moves, NPS, benefits) were read as of.")
+    part = models.CharField(max_length=16)
+    kind = models.CharField(max_length=16)
+    industry = models.CharField(max_length=100)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    key_status = models.CharField(max_length=16, blank=True)
+    kas_bucket = models.PositiveSmallIntegerField(null=True, blank=True)
+    stage = models.CharField(max_length=16, blank=True)
+    outcome = models.CharField(max_length=16, blank=True)
+    from_stage = models.CharField(max_length=16, blank=True)
+    to_stage = models.CharField(max_length=16, blank=True)
+    category = models.CharField(max_length=16, blank=True)
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
+    name = models.CharField(max_length=200, blank=True)
+    accounts = models.IntegerField(default=0)
+    scored = models.IntegerField(default=0)
+    revenue_3 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    revenue_6 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    revenue_12 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    r12 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    cohort_r12 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    buying = models.IntegerField(default=0)
+    contact_overdue = models.IntegerField(default=0)
+    at_risk = models.IntegerField(default=0)
+    moves = models.IntegerField(default=0)
+    period = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Benefits: the months of the period.")
+    grants = models.IntegerField(default=0)
+    cost_in_period = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    revenue_during = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    revenue_before = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    cost = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    roi = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    kas = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    kas_drop = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    overdue_amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    contact_overdue_since = models.DateField(null=True, blank=True)
+    falling = models.BooleanField(default=False)
+    contact = models.BooleanField(default=False)
+    invoices = models.BooleanField(default=False)
+    detractor = models.BooleanField(default=False)
+    reasons = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["part", "id"]
+        indexes = [
+            models.Index(fields=["viewer", "part", "kind", "industry", "owner"], name="dashboardcell_filter_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Dashboard {self.part} cell of run {self.run_id}"

@@ -7,3 +7,14 @@ from celery import shared_task
 def ping() -> str:
     """Round trip through the broker and a worker; used by health checks and tests."""
     return "pong"
+
+
+@shared_task(name="kam.dashboard_refresh", acks_late=True, soft_time_limit=10 * 60, time_limit=15 * 60)
+def dashboard_refresh_task() -> dict:
+    """Rebuild the directors' dashboard summary as of today (after every scoring run's benefit lifecycle, every
+    daily contact-cadence check and every daily benefit lifecycle)."""
+    from django.utils import timezone
+
+    from kam.dashboard import dashboard_refresh
+
+    return dashboard_refresh(today=timezone.localdate()).as_dict()

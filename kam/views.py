@@ -1,28 +1,81 @@
-"""Project-level pages: the home page, the health check and the user's notifications."""
+"""Project-level pages: the home page (the KPI dashboard), the health check and the user's notifications."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import defaults
 from django.views.decorators.http import require_POST, require_safe
 
-from kam import selectors, services
+from benefits.selectors import ROI_METHOD
+from kam import dashboard, reports, selectors, services
 from kam.filters import NotificationFilterSet
+from kam.forms import DashboardFilterForm
+from kam.roles import is_director
 
 NOTIFICATIONS_PAGE_SIZE = 25
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    # The KPI dashboard (issue 7) will live here; until then the portfolio is the start page.
-    return redirect("accounts:account_list")
+    """The KPI dashboard over the accounts the user sees, filtered; ``?export=<table>`` downloads one of its tables
+    as CSV. A filter or export that is not offered is a 400 with the form's error on that field."""
+    form = DashboardFilterForm(request.GET, user=request.user)
+    valid = form.is_valid()
+    filters = form.filters()
+    export = form.cleaned_data.get("export") if valid else ""
+    # The at-risk export has every at-risk account; the page the first few.
+    limit = None if export == "at_risk" else dashboard.AT_RISK_SHOWN
+    board = dashboard.dashboard(user=request.user, filters=filters, today=timezone.localdate(), at_risk_limit=limit)
+    if export:
+        table = reports.tables(board).get(export)
+        if table is not None:
+            response = HttpResponse(table.csv(), content_type="text/csv; charset=utf-8")
+            as_of = board.run.as_of if board.run else board.today
+            name = f"kam-{export.replace('_', '-')}-{as_of:%Y-%m-%d}.csv"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+        form.add_error("export", "There is no such table for these filters yet (no scoring run).")
+        valid = False
+    tables = reports.tables(board)
+    query = request.GET.copy()
+    query.pop("export", None)
+    context = {
+        "form": form,
+        "board": board,
+        "tables": tables,
+        "charts": {f"chart-{name}": data for name, data in reports.charts(board, tables).items()},
+        "query": query.urlencode(),
+        "filtered": any(request.GET.get(name) for name in ("kind", "industry", "owner")),
+        "at_risk_shown": dashboard.AT_RISK_SHOWN,
+        "kas_drop": dashboard.kas_drop_threshold(),
+        "roi_note": "Cost: the costs recorded since the period's first day, else the committed cost prorated to the "
+        f"grant's days since then, to today. Return, to date: {ROI_METHOD}",
+    }
+    return render(request, "kam/dashboard.html", context, status=200 if valid else 400)
+
+
+@login_required
+@require_POST
+def dashboard_refresh(request: HttpRequest) -> HttpResponse:
+    """A director asks for the dashboard's summary to be rebuilt now (the workers do it after every scoring run and
+    every daily check); a worker does it."""
+    if not is_director(request.user):
+        raise PermissionDenied("Only a KAM director refreshes the dashboard.")
+    from kam.tasks import dashboard_refresh_task
+
+    transaction.on_commit(dashboard_refresh_task.delay, robust=True)
+    messages.success(request, "The dashboard's figures are being refreshed: reload the page in a few seconds.")
+    return redirect("home")
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

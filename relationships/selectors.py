@@ -229,15 +229,11 @@ def ladder_queue(*, user: Any) -> dict[str, Any]:
     return {"proposals": list(proposals), "override_requests": list(requests)}
 
 
-def ladder_board(*, user: Any, today: date) -> dict[str, Any]:
-    """The ladder board over the accounts the user sees: accounts per stage, the funnel (accounts at or above
-    each rung, and the share that reached it from the rung below), and the moves of the last 90 days."""
-    visible = accounts_visible_to(user).filter(is_active=True)
-    per_stage = dict.fromkeys(STAGES, 0)
-    for stage, count in visible.order_by().values_list("stage").annotate(count=Count("id")):
-        per_stage[stage] = count
+def ladder_funnel(per_stage: dict[str, int]) -> list[dict[str, Any]]:
+    """The funnel from the number of accounts per stage: for each rung, bottom up, the accounts at it, those at
+    or above it, and the share of those at or above the rung below that reached it (None at the bottom)."""
     funnel: list[dict[str, Any]] = []
-    at_or_above = sum(per_stage.values())
+    at_or_above = sum(per_stage.get(stage, 0) for stage in STAGES)
     previous: int | None = None
     for stage in STAGES:
         conversion: float | None = at_or_above / previous if previous else None
@@ -245,13 +241,24 @@ def ladder_board(*, user: Any, today: date) -> dict[str, Any]:
             {
                 "stage": stage,
                 "label": LadderStage(stage).label,
-                "count": per_stage[stage],
+                "count": per_stage.get(stage, 0),
                 "at_or_above": at_or_above,
                 "conversion": conversion,
             }
         )
         previous = at_or_above
-        at_or_above -= per_stage[stage]
+        at_or_above -= per_stage.get(stage, 0)
+    return funnel
+
+
+def ladder_board(*, user: Any, today: date) -> dict[str, Any]:
+    """The ladder board over the accounts the user sees: accounts per stage, the funnel (accounts at or above
+    each rung, and the share that reached it from the rung below), and the moves of the last 90 days."""
+    visible = accounts_visible_to(user).filter(is_active=True)
+    per_stage = dict.fromkeys(STAGES, 0)
+    for stage, count in visible.order_by().values_list("stage").annotate(count=Count("id")):
+        per_stage[stage] = count
+    funnel = ladder_funnel(per_stage)
     since = today - timedelta(days=BOARD_MOVES_DAYS)
     moves = LadderTransition.objects.filter(account__in=visible, as_of__gt=since)
     up = down = 0

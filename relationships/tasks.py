@@ -38,6 +38,9 @@ def contact_cadence_check_task() -> dict:
     """The daily beat entry: flag overdue accounts as of today and tell their owners (once per spell)."""
     from django.utils import timezone
 
+    from kam.dashboard import dashboard_refresh
     from relationships.cadence import contact_cadence_check
 
-    return contact_cadence_check(today=timezone.localdate()).as_dict()
+    result = contact_cadence_check(today=timezone.localdate()).as_dict()
+    dashboard_refresh(today=timezone.localdate())  # overdue contacts moved: the dashboard follows
+    return result

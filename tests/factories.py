@@ -21,6 +21,7 @@ from accounts.choices import (
 )
 from accounts.models import Account, AccountScore, Contact, Invoice, Order, ScoringPolicy, ScoringRun
 from accounts.scoring.formulas import KAS_V1
+from accounts.scoring.inputs import INPUT_FIELDS, MONTHS
 from kam.models import Notification
 from kam.roles import ACCOUNT_MANAGER, INTEGRATION, KAM_DIRECTOR
 from relationships.choices import (
@@ -267,6 +268,17 @@ def score_current(account: Account, *, kas: Decimal | str, **fields) -> AccountS
     """Give ``account`` this KAS in the current run: what accounts show as their ``kas`` (and ``kas_previous``,
     ``last_scored_at``)."""
     return AccountScoreFactory(run=current_run(), account=account, kas=Decimal(kas), **fields)
+
+
+def score_inputs(months: list[int], *, r12: int = 0, overdue: int = 0) -> list[Decimal | None]:
+    """A score's stored inputs (``AccountScore.inputs``) with these monthly revenues (M1…M12), R12 (revenue in
+    W(365)) and overdue amount; every other figure zero (no pin)."""
+    named: dict[str, Decimal | None] = dict.fromkeys(INPUT_FIELDS, Decimal(0))
+    named.update({month: Decimal(value) for month, value in zip(MONTHS, months, strict=True)})
+    named["revenue_w365"] = Decimal(r12)
+    named["overdue_unpaid"] = Decimal(overdue)
+    named["override_id"] = None
+    return [named[name] for name in INPUT_FIELDS]
 
 
 class AccountScoreFactory(factory.django.DjangoModelFactory):

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "bootstrap",
+    "chartjs",
     "kam",
     "accounts",
     "relationships",
@@ -86,7 +87,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "accounts:account_list"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"
@@ -110,6 +111,8 @@ KAM_SCORING_WORK_MEM = env_str("KAM_SCORING_WORK_MEM", "256MB")
 KAM_SCORING_LOCK_WAIT_SECONDS = env_int("KAM_SCORING_LOCK_WAIT_SECONDS", 600)
 # After a director rejects a Partner proposal, the ladder opens no new one for the account for this many days.
 KAM_PARTNER_PROPOSAL_COOLDOWN_DAYS = env_int("KAM_PARTNER_PROPOSAL_COOLDOWN_DAYS", 90)
+# The dashboard: a key account whose KAS fell by this many points since the run before is at risk.
+KAM_DASHBOARD_KAS_DROP = env_int("KAM_DASHBOARD_KAS_DROP", 5, minimum=1, maximum=100)
 # Contact cadence (DESIGN §10): the longest gap between completed interactions, in days, per tier.
 KAM_CADENCE_DAYS = cadence_days_from_env()
 # Where KAM is served: the links in notification e-mails start with it.

@@ -116,16 +116,18 @@ def test_anonymous_is_sent_to_login_from_account_page(client, account):
     assert response["Location"] == f"{reverse('login')}?next={detail_url(account)}"
 
 
-def test_login_form_signs_in_and_lands_on_portfolio(client, manager, account):
+def test_login_form_signs_in_and_lands_on_the_dashboard(client, manager, account):
     # given the login page
     page = client.get(reverse("login"))
     assert page.status_code == 200
     assert b"<title>Sign in \xc2\xb7 KAM</title>" in page.content
     # when the manager signs in with the right password
     response = client.post(reverse("login"), {"username": "manager", "password": PASSWORD}, follow=True)
-    # then they land on their portfolio
-    assert response.redirect_chain[-1][0] == PORTFOLIO
-    assert "Acme Industries" in names_listed(response)
+    # then they land on their dashboard, and their portfolio is a click away
+    assert response.redirect_chain[-1][0] == reverse("home")
+    assert response.templates[0].name == "kam/dashboard.html"
+    assert f'href="{PORTFOLIO}"' in response.content.decode()
+    assert "Acme Industries" in names_listed(client.get(PORTFOLIO))
 
 
 def test_login_with_a_wrong_password_shows_the_error(client, manager):

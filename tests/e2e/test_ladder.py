@@ -47,6 +47,7 @@ def test_manager_logs_a_promoter_answer_and_sees_the_account_become_a_supporter(
     page.get_by_label("Username").fill("mara")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Portfolio", exact=True).click()
     page.get_by_role("link", name="Helios Robotics").click()
 
     # then the ladder says she is a Client and what Supporter needs, with the numbers

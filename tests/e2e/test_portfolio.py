@@ -43,7 +43,10 @@ def test_manager_signs_in_filters_the_portfolio_and_opens_an_account(live_server
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
-    # then she lands on her portfolio: her accounts, not the other manager's
+    # then she lands on her dashboard, and goes on to her portfolio: her accounts, not the other manager's
+    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
+    page.get_by_role("link", name="Portfolio", exact=True).click()
     expect(page).to_have_url(f"{live_server.url}/accounts/")
     expect(page.get_by_role("heading", name="Portfolio", level=1)).to_be_visible()
     results = page.locator("#account-results")

@@ -154,13 +154,15 @@ def test_setup_demo_loads_the_portfolio_owned_by_the_demo_managers(credentials):
 def test_setup_demo_scores_the_portfolio_over_its_last_months(credentials):
     # given an empty database / when the demo is set up with its portfolio
     output = setup_demo(credentials)
-    # then seven runs (six months back, then today) scored it: stages spread over the ladder, with moves,
-    # Partner proposals waiting, and trends
+    # then thirteen runs (the same day of each of the twelve months back, then today) scored it: stages spread
+    # over the ladder, with moves, Partner proposals waiting, trends, and a run a year back for retention
     from accounts.models import ScoringRun
     from relationships.models import LadderTransition, PartnerProposal
 
-    assert ScoringRun.objects.filter(status="done").count() == 7
-    assert "Scored as of each of the last 6 months and today" in output
+    runs = ScoringRun.objects.filter(status="done").order_by("as_of")
+    assert runs.count() == 13
+    assert (runs.last().as_of - runs.first().as_of).days >= 365
+    assert "Scored as of each of the last 12 months and today" in output
     assert Account.objects.values("stage").distinct().count() >= 5
     assert LadderTransition.objects.exists() and PartnerProposal.objects.filter(status="open").exists()
 

@@ -1,0 +1,56 @@
+"""Forms of the project-level pages: the dashboard's filters."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+
+from accounts.choices import AccountKind
+from accounts.forms import bootstrap_widgets
+from kam import dashboard
+
+EXPORTS = (
+    "key_share",
+    "retention",
+    "funnel",
+    "moves",
+    "kas",
+    "benefits",
+    "at_risk",
+    "managers",
+)
+
+
+class DashboardFilterForm(forms.Form):
+    """Kind, industry, owner (each empty: all) and the period of revenue; ``export`` names a table to download
+    as CSV. A value that is not offered is a form error on its field (a 400), never ignored."""
+
+    kind = forms.ChoiceField(required=False, choices=[("", "Customers and suppliers"), *AccountKind.choices])
+    industry = forms.ChoiceField(required=False)
+    owner = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Owner")
+    period = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[(months, f"Last {months} months") for months in dashboard.PERIODS],
+        label="Revenue period",
+    )
+    export = forms.ChoiceField(required=False, choices=[("", ""), *[(name, name) for name in EXPORTS]])
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = dashboard.filter_choices(user=user)
+        cast(forms.ChoiceField, self.fields["industry"]).choices = [("", "Every industry"), *choices["industry"]]
+        cast(forms.ChoiceField, self.fields["owner"]).choices = [("", "Every owner"), *choices["owner"]]
+        bootstrap_widgets(self)
+
+    def filters(self) -> dashboard.Filters:
+        """The chosen filters; call after ``is_valid()`` (a field in error counts as not chosen)."""
+        data = getattr(self, "cleaned_data", {})
+        return dashboard.Filters(
+            kind=data.get("kind") or "",
+            industry=data.get("industry") or "",
+            owner_id=data.get("owner"),
+            period=data.get("period") or 12,
+        )
