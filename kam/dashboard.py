@@ -417,32 +417,37 @@ def _base_sql(
     group = "GROUP BY a.kind, a.industry, a.owner_id"
     return f"""
         WITH a AS MATERIALIZED ({accounts_sql}),
-        -- Per account of ``a``, by index (OFFSET 0 keeps each LATERAL a nested loop: a manager's few thousand
-        -- accounts probe the scores and moves rather than hash all of them).
+        -- Everything per account of ``a`` is read by index, in LATERAL subqueries that OFFSET 0 keeps nested
+        -- loops: linear in the accounts whatever the planner believes of fresh tables (a refresh runs right after
+        -- a scoring run wrote 100,000 scores), and a manager's few thousand accounts never hash a whole run.
         cur AS (
-            SELECT s.account_id, s.kas, s.kas_previous - s.kas AS kas_drop,
+            SELECT a.*, s.kas, s.kas_previous - s.kas AS kas_drop, s.account_id IS NOT NULL AS scored,
                    CASE WHEN s.kas IS NOT NULL
                         THEN LEAST(width_bucket(s.kas, 0, 100, {KAS_BUCKETS}), {KAS_BUCKETS}) END AS kas_bucket,
                    {_revenue_sql("s", 3)} AS revenue_3, {_revenue_sql("s", 6)} AS revenue_6,
                    {_revenue_sql("s", 12)} AS revenue_12,
                    COALESCE(s.inputs[{_POSITION["revenue_w365"]}], 0) AS r12,
                    COALESCE(s.inputs[{_POSITION["overdue_unpaid"]}], 0) AS overdue_amount
-            FROM a CROSS JOIN LATERAL (
+            FROM a LEFT JOIN LATERAL (
                 SELECT * FROM {score} WHERE run_id = %(run)s AND account_id = a.id OFFSET 0
-            ) s
+            ) s ON TRUE
         ),
         acc AS (
-            SELECT a.*, cur.kas, cur.kas_drop, cur.kas_bucket, cur.revenue_3, cur.revenue_6, cur.revenue_12,
-                   cur.overdue_amount, c.overdue_since,
-                   COALESCE(a.key_status IN ({key}) AND cur.kas_drop >= %(kas_drop)s, false) AS falling,
-                   a.key_status IN ({key}) AND c.overdue_since IS NOT NULL AS contact,
-                   COALESCE(a.key_status IN ({key}) AND cur.overdue_amount > 0, false) AS invoices,
-                   a.key_status IN ({key}) AND EXISTS (
-                       SELECT 1 FROM {feedback} f WHERE f.account_id = a.id AND f.score <= %(detractor_max)s
-                       AND f.responded_on > %(detractor_since)s AND f.responded_on <= %(today)s
-                   ) AS detractor
-            FROM a LEFT JOIN cur ON cur.account_id = a.id LEFT JOIN {cadence} c ON c.account_id = a.id
-            WHERE a.is_active
+            SELECT cur.*, c.overdue_since,
+                   COALESCE(cur.key_status IN ({key}) AND cur.kas_drop >= %(kas_drop)s, false) AS falling,
+                   cur.key_status IN ({key}) AND c.overdue_since IS NOT NULL AS contact,
+                   cur.key_status IN ({key}) AND cur.overdue_amount > 0 AS invoices,
+                   d.hit IS NOT NULL AS detractor
+            FROM cur LEFT JOIN LATERAL (
+                SELECT overdue_since FROM {cadence} WHERE account_id = cur.id OFFSET 0
+            ) c ON TRUE
+            LEFT JOIN LATERAL (
+                SELECT 1 AS hit FROM {feedback} f
+                WHERE cur.key_status IN ({key}) AND f.account_id = cur.id AND f.score <= %(detractor_max)s
+                  AND f.responded_on > %(detractor_since)s AND f.responded_on <= %(today)s
+                LIMIT 1
+            ) d ON TRUE
+            WHERE cur.is_active
         ),
         risky AS (
             SELECT acc.*, falling::int + contact::int + invoices::int + detractor::int AS reasons FROM acc
@@ -470,20 +475,18 @@ def _base_sql(
         {
         select(
             "retention",
-            outcome=f"CASE WHEN cur.account_id IS NULL THEN 'lost' WHEN a.key_status IN ({key}) THEN 'retained'"
+            outcome=f"CASE WHEN NOT a.scored THEN 'lost' WHEN a.key_status IN ({key}) THEN 'retained'"
             " ELSE 'downgraded' END",
             accounts="count(*)",
-            r12="COALESCE(sum(cur.r12), 0)",
+            r12="COALESCE(sum(a.r12), 0)",
             cohort_r12=f"COALESCE(sum(COALESCE(b.inputs[{_POSITION['revenue_w365']}], 0)), 0)",
-            buying="count(*) FILTER (WHERE cur.r12 > 0)",
+            buying="count(*) FILTER (WHERE a.r12 > 0)",
         )
     }
-        FROM a CROSS JOIN LATERAL (
-            SELECT inputs FROM {score} WHERE run_id = %(cohort)s AND account_id = a.id AND key_status IN ({
-        key
-    }) OFFSET 0
+        FROM cur a CROSS JOIN LATERAL (
+            SELECT inputs FROM {score}
+            WHERE run_id = %(cohort)s AND account_id = a.id AND key_status IN ({key}) OFFSET 0
         ) b
-        LEFT JOIN cur ON cur.account_id = a.id
         {group}, 8  -- 8: outcome
         UNION ALL
         {select("moves", from_stage="t.from_stage", to_stage="t.to_stage", moves="count(*)")}
@@ -509,7 +512,7 @@ def _base_sql(
             roi="COALESCE(sum(g.roi), 0)",
         )
     }
-        FROM g JOIN a ON a.id = g.account_id
+        FROM g JOIN {Account._meta.db_table} a ON a.id = g.account_id  -- g has only accounts of ``a``
         JOIN (VALUES (3, %(start3)s::date), (6, %(start6)s::date), (12, %(start12)s::date)) w (months, start)
           ON g.valid_to >= w.start
         {group}, g.category, w.months

@@ -530,3 +530,13 @@ def test_only_a_director_asks_for_a_refresh(manager, client):
     client.force_login(manager)
     assert client.post(reverse("dashboard_refresh")).status_code == 403
     assert client.get(reverse("dashboard_refresh")).status_code == 405
+
+
+def test_a_csv_cell_a_spreadsheet_would_run_is_quoted(portfolio, director, client):
+    Account.objects.filter(pk=portfolio["key1"].pk).update(name='=HYPERLINK("http://evil.example","x")')
+    client.force_login(director)
+    rows = list(csv.reader(io.StringIO(client.get(reverse("home"), {"export": "at_risk"}).content.decode())))
+    assert rows[1][0] == '\'=HYPERLINK("http://evil.example","x")'
+    assert rows[1][4] == "7.00"  # numbers are left alone
+    benefits = list(csv.reader(io.StringIO(client.get(reverse("home"), {"export": "benefits"}).content.decode())))
+    assert benefits[-1][6] == "-1429.00"  # a negative return stays a number
