@@ -1,4 +1,4 @@
-"""Forms of the project-level pages: the dashboard's filters."""
+"""Forms of the project-level pages: the dashboard's filters and webhook subscriptions."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Any, cast
 from django import forms
 
 from accounts.choices import AccountKind
-from accounts.forms import bootstrap_widgets
+from accounts.forms import ServiceErrorsMixin, bootstrap_widgets
 from kam import dashboard
+from kam.models import WebhookEvent
 
 EXPORTS = (
     "key_share",
@@ -54,3 +55,18 @@ class DashboardFilterForm(forms.Form):
             owner_id=data.get("owner"),
             period=data.get("period") or 12,
         )
+
+
+class WebhookSubscriptionForm(ServiceErrorsMixin, forms.Form):
+    """A webhook subscription on the page: the service validates (the same rules as the API)."""
+
+    name = forms.CharField(max_length=100)
+    url = forms.URLField(max_length=500, label="URL", help_text="Where KAM POSTs the events (http or https).")
+    events = forms.MultipleChoiceField(
+        choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple, help_text="At least one."
+    )
+    is_active = forms.BooleanField(required=False, initial=True, label="Active")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrap_widgets(self)

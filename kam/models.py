@@ -1,8 +1,9 @@
-"""Project-wide models: named API tokens and in-app notifications."""
+"""Project-wide models: named API tokens, in-app notifications, the dashboard's summary and webhooks."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -181,3 +182,129 @@ class DashboardCell(models.Model):
 
     def __str__(self) -> str:
         return f"Dashboard {self.part} cell of run {self.run_id}"
+
+
+class WebhookEvent(models.TextChoices):
+    ACCOUNT_KEY_STATUS_CHANGED = "account.key_status_changed", "An account's key status changed"
+    LADDER_STAGE_CHANGED = "ladder.stage_changed", "An account moved on the loyalty ladder"
+    GRANT_STATUS_CHANGED = "grant.status_changed", "A benefit grant changed status"
+    SCORING_RUN_FINISHED = "scoring_run.finished", "A scoring run finished (done or failed)"
+
+
+class WebhookSubscription(models.Model):
+    """Another system's URL told about the events it chose (``kam.webhooks``): every delivery is signed with the
+    subscription's secret (HMAC-SHA256 over the timestamp and the body)."""
+
+    name = models.CharField(max_length=100)
+    url = models.URLField(max_length=500, help_text="Where the events are POSTed (http or https).")
+    events = ArrayField(
+        models.CharField(max_length=40, choices=WebhookEvent), help_text="The events it receives (at least one)."
+    )
+    secret = models.CharField(max_length=100, editable=False, help_text="Signs every delivery; shown once.")
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(name=""),
+                name="kam_webhooksubscription_name_not_blank",
+                violation_error_code="kam_webhooksubscription_name_not_blank",
+                violation_error_message="The subscription needs a name.",
+            ),
+            models.CheckConstraint(
+                condition=Q(events__len__gte=1),
+                name="kam_webhooksubscription_some_events",
+                violation_error_code="kam_webhooksubscription_some_events",
+                violation_error_message="Choose at least one event.",
+            ),
+            models.CheckConstraint(
+                condition=Q(url__regex=r"^https?://"),
+                name="kam_webhooksubscription_http_url",
+                violation_error_code="kam_webhooksubscription_http_url",
+                violation_error_message="The URL must start with http:// or https://.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.url}"
+
+
+class OutboxEvent(models.Model):
+    """Something happened that subscriptions may want to hear: written by database triggers in the very
+    transaction that made the change (so a rolled-back change never leaves an event), then turned into
+    deliveries by the dispatcher (``kam.webhooks.webhooks_dispatch``)."""
+
+    uid = models.UUIDField(unique=True, editable=False)
+    event = models.CharField(max_length=40, choices=WebhookEvent)
+    payload = models.JSONField()
+    occurred_at = models.DateTimeField()
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["id"], condition=Q(dispatched_at__isnull=True), name="outbox_pending_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.uid}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUCCEEDED = "succeeded", "Succeeded"
+    RETRYING = "retrying", "Retrying"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one subscription, with every attempt to deliver it."""
+
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(max_length=16, choices=DeliveryStatus, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "event"],
+                name="kam_webhookdelivery_once",
+                violation_error_code="kam_webhookdelivery_once",
+                violation_error_message="This event is already delivered to this subscription.",
+            ),
+        ]
+        indexes = [models.Index(fields=["subscription", "-created_at"], name="delivery_subscription_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.event.event} to {self.subscription.name}: {self.status}"
+
+
+class WebhookAttempt(models.Model):
+    """One POST of a delivery: when, the response code (None: no response) and how long it took."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    attempted_at = models.DateTimeField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    response_body = models.TextField(blank=True, help_text="The first 1,000 characters of the answer.")
+    duration_ms = models.PositiveIntegerField(default=0)
+    replay = models.BooleanField(default=False, help_text="Asked for by someone, not by the retry schedule.")
+
+    class Meta:
+        ordering = ["-attempted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Attempt of delivery {self.delivery_id}: {self.status_code or self.error[:40]}"

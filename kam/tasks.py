@@ -18,3 +18,24 @@ def dashboard_refresh_task() -> dict:
     from kam.dashboard import dashboard_refresh
 
     return dashboard_refresh(today=timezone.localdate()).as_dict()
+
+
+@shared_task(name="kam.webhooks_dispatch", acks_late=True, soft_time_limit=60, time_limit=120)
+def webhooks_dispatch_task() -> dict:
+    """Every 10 seconds (beat): new events become deliveries; lost deliveries are sent again."""
+    from kam.webhooks import webhooks_dispatch
+
+    return webhooks_dispatch().as_dict()
+
+
+@shared_task(name="kam.webhook_deliver", acks_late=True, soft_time_limit=60, time_limit=90)
+def webhook_deliver_task(delivery_id: int, replay: bool = False) -> dict | None:
+    """One attempt at a delivery; a failed one is sent again later, by the backoff schedule."""
+    from kam.webhooks import _enqueue, webhook_deliver
+
+    outcome = webhook_deliver(delivery_id=delivery_id, replay=replay)
+    if outcome is None:
+        return None
+    if outcome.retry_in is not None:
+        _enqueue(delivery_id, outcome.retry_in)
+    return {"status": outcome.status, "status_code": outcome.status_code, "retry_in": outcome.retry_in}

@@ -8,6 +8,7 @@ from accounts.api.scoring import AccountScoreHistoryView, AccountScoreView, Scor
 from accounts.api.views import AccountViewSet, ContactViewSet, InvoiceViewSet, OrderViewSet
 from benefits.api.views import BenefitBudgetViewSet, BenefitCostViewSet, BenefitGrantViewSet, BenefitTypeViewSet
 from kam.api.notifications import NotificationViewSet
+from kam.api.webhooks import WebhookDeliveryViewSet, WebhookSubscriptionViewSet
 from relationships.api.ladder import (
     AccountLadderOverrideView,
     AccountLadderView,
@@ -54,6 +55,8 @@ router.register("benefit-types", BenefitTypeViewSet, basename="benefit-type")
 router.register("grants", BenefitGrantViewSet, basename="grant")
 router.register("benefit-budgets", BenefitBudgetViewSet, basename="benefit-budget")
 router.register("benefit-costs", BenefitCostViewSet, basename="benefit-cost")
+router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
+router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 
 # Explicit paths first: `orders/bulk/` must not be read as the order with pk "bulk".
 explicit_patterns: list = [

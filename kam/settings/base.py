@@ -111,6 +111,10 @@ KAM_SCORING_WORK_MEM = env_str("KAM_SCORING_WORK_MEM", "256MB")
 KAM_SCORING_LOCK_WAIT_SECONDS = env_int("KAM_SCORING_LOCK_WAIT_SECONDS", 600)
 # After a director rejects a Partner proposal, the ladder opens no new one for the account for this many days.
 KAM_PARTNER_PROPOSAL_COOLDOWN_DAYS = env_int("KAM_PARTNER_PROPOSAL_COOLDOWN_DAYS", 90)
+# Webhooks: a failed delivery is retried after RETRY × 2^(attempt − 1) seconds, MAX_ATTEMPTS attempts in all.
+KAM_WEBHOOK_RETRY_SECONDS = env_int("KAM_WEBHOOK_RETRY_SECONDS", 30, minimum=0, maximum=86400)
+KAM_WEBHOOK_MAX_ATTEMPTS = env_int("KAM_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1, maximum=20)
+KAM_WEBHOOK_TIMEOUT_SECONDS = env_int("KAM_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)
 # The dashboard: a key account whose KAS fell by this many points since the run before is at risk.
 KAM_DASHBOARD_KAS_DROP = env_int("KAM_DASHBOARD_KAS_DROP", 5, minimum=1, maximum=100)
 # Contact cadence (DESIGN §10): the longest gap between completed interactions, in days, per tier.
