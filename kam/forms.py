@@ -1,4 +1,4 @@
-"""Forms of the project-level pages: the dashboard's filters."""
+"""Forms of the project-level pages: the dashboard's filters, a new API token."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Any, cast
 from django import forms
 
 from accounts.choices import AccountKind
-from accounts.forms import bootstrap_widgets
+from accounts.forms import ServiceErrorsMixin, bootstrap_widgets
 from kam import dashboard
+from kam.models import ApiToken
 
 EXPORTS = (
     "key_share",
@@ -54,3 +55,18 @@ class DashboardFilterForm(forms.Form):
             owner_id=data.get("owner"),
             period=data.get("period") or 12,
         )
+
+
+class ApiTokenForm(ServiceErrorsMixin, forms.Form):
+    """A new API token for the signed-in user: its name (``kam.services.api_token_create`` validates it)."""
+
+    name = forms.CharField(
+        max_length=ApiToken._meta.get_field("name").max_length,
+        label="Name",
+        help_text="What will use it, e.g. “ERP sync” or “Reporting notebook”.",
+        error_messages={"required": "Name the token after what will use it, e.g. “ERP sync”."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrap_widgets(self)
