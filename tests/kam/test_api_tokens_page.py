@@ -13,6 +13,7 @@ from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from kam import selectors, services
@@ -134,7 +135,7 @@ def test_the_list_shows_when_a_token_was_last_used(client, manager):
     assert used.last_used_at is not None
     html = client.get(PAGE).content.decode()
     row = re.search(rf'<tr id="token-{used.pk}".*?</tr>', html, re.DOTALL).group(0)
-    assert f'datetime="{used.last_used_at.isoformat()}' in row or "now" in row
+    assert f'<time datetime="{timezone.localtime(used.last_used_at).isoformat()}"' in row
     assert "Never" not in row
     assert html.count("Never") == 1
 
