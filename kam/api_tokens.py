@@ -48,4 +48,10 @@ def api_token_authenticate(*, key: str) -> ApiToken | None:
 
 
 def api_token_revoke(*, token: ApiToken) -> None:
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    """Revoke the token: its key fails from now on. Again is harmless: the first revocation's time is kept, and
+    ``token`` is given the stored time either way."""
+    now = timezone.now()
+    if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now):
+        token.revoked_at = now
+    else:
+        token.refresh_from_db(fields=["revoked_at"])

@@ -1,4 +1,4 @@
-"""NotificationFilterSet: one filter definition for the Notifications page and the API."""
+"""One filter definition per list for its page and its API: notifications, API tokens."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import QuerySet
 
 from kam.filtering import StrictBooleanFilter
-from kam.models import Notification
+from kam.models import ApiToken, Notification
 
 
 class NotificationFilterSet(django_filters.FilterSet):
@@ -19,3 +19,24 @@ class NotificationFilterSet(django_filters.FilterSet):
     def filter_unread(self, queryset: QuerySet[Notification], name: str, value: str | bool) -> QuerySet[Notification]:
         # A method replaces StrictBooleanFilter.filter, so the value arrives as the validated "true"/"false".
         return queryset.filter(read_at__isnull=value in (True, "true"))
+
+
+class ApiTokenFilterSet(django_filters.FilterSet):
+    """``mine=true``: only the caller's own tokens (how a director narrows everybody's; ``false`` or empty:
+    every token the caller sees); ``active``: not revoked (``true``) or revoked (``false``)."""
+
+    mine = StrictBooleanFilter(method="filter_mine", label="Only mine")
+    active = StrictBooleanFilter(method="filter_active", label="Active")
+
+    class Meta:
+        model = ApiToken
+        fields = ["mine", "active"]
+
+    def filter_mine(self, queryset: QuerySet[ApiToken], name: str, value: str | bool) -> QuerySet[ApiToken]:
+        user = getattr(self.request, "user", None)
+        if value not in (True, "true") or user is None:
+            return queryset
+        return queryset.filter(user_id=user.pk)
+
+    def filter_active(self, queryset: QuerySet[ApiToken], name: str, value: str | bool) -> QuerySet[ApiToken]:
+        return queryset.filter(revoked_at__isnull=value in (True, "true"))

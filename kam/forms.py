@@ -1,4 +1,4 @@
-"""Forms of the project-level pages: the dashboard's filters and webhook subscriptions."""
+"""Forms of the project-level pages: the dashboard's filters, webhook subscriptions, a new API token."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django import forms
 from accounts.choices import AccountKind
 from accounts.forms import ServiceErrorsMixin, bootstrap_widgets
 from kam import dashboard
-from kam.models import WebhookEvent
+from kam.models import ApiToken, WebhookEvent
 
 EXPORTS = (
     "key_share",
@@ -66,6 +66,21 @@ class WebhookSubscriptionForm(ServiceErrorsMixin, forms.Form):
         choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple, help_text="At least one."
     )
     is_active = forms.BooleanField(required=False, initial=True, label="Active")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrap_widgets(self)
+
+
+class ApiTokenForm(ServiceErrorsMixin, forms.Form):
+    """A new API token for the signed-in user: its name (``kam.services.api_token_create`` validates it)."""
+
+    name = forms.CharField(
+        max_length=ApiToken._meta.get_field("name").max_length,
+        label="Name",
+        help_text="What will use it, e.g. “ERP sync” or “Reporting notebook”.",
+        error_messages={"required": "Name the token after what will use it, e.g. “ERP sync”."},
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

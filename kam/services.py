@@ -1,4 +1,4 @@
-"""Writes of project-wide records: notifications.
+"""Writes of project-wide records: notifications and API tokens.
 
 ``notifications_create`` is the one way any feature tells users something (the contact-cadence check today,
 benefits later): it stores the in-app notifications in one INSERT and, once the caller's transaction commits,
@@ -24,7 +24,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from kam.models import Notification
+from kam import api_tokens
+from kam.models import ApiToken, Notification
+from kam.roles import is_director
 
 logger = logging.getLogger(__name__)
 
@@ -175,3 +177,31 @@ def notification_mark_read(*, user: Any, notification: Notification) -> Notifica
 def notifications_mark_all_read(*, user: Any) -> int:
     """Mark every unread notification of ``user`` read, in one statement; returns how many."""
     return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# --- API tokens: who may create and revoke them. Making keys and hashing them stays in kam.api_tokens. -------
+
+
+def api_token_create(*, actor: Any, name: str) -> tuple[ApiToken, str]:
+    """Create an API token for ``actor`` themself, named for what uses it, and return it with its key.
+
+    Only the key's hash is stored, so the caller shows the key this once. Nobody makes a token for someone
+    else here — directors neither — and a request authenticated by a token can only make more tokens of that
+    token's user; operators make one for any user with ``manage.py create_api_token``. A blank or over-long
+    name is a ``ValidationError`` on ``name``."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise PermissionDenied("Sign in to create an API token.")
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationError({"name": ["Name the token after what will use it, e.g. “ERP sync”."]})
+    return api_tokens.api_token_create(user=actor, name=name)
+
+
+def api_token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
+    """Revoke a token: its key is refused (401) from the next request on. Its owner or a director may;
+    revoking a revoked token changes nothing (the first revocation's time is kept)."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise PermissionDenied("Sign in to revoke an API token.")
+    if token.user_id != actor.pk and not is_director(actor):
+        raise PermissionDenied("Only the token's owner or a director revokes it.")
+    api_tokens.api_token_revoke(token=token)
+    return token

@@ -17,6 +17,7 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notification_list"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
     path("notifications/read-all/", views.notification_read_all, name="notification_read_all"),
+    path("", include("kam.token_urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/<int:account_pk>/", include("relationships.urls")),
     path("", include("relationships.ladder.urls")),

@@ -39,5 +39,6 @@ class ApiTokenAuthenticationScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "`Token <key>` — create a key with `manage.py create_api_token USERNAME`.",
+            "description": "`Token <key>` — create a key on the API tokens page (`/tokens/`), with "
+            "`POST /api/v1/api-tokens/`, or with `manage.py create_api_token USERNAME`. The key is shown once.",
         }

@@ -7,6 +7,7 @@ from accounts.api.bulk import InvoiceBulkUpsertView, OrderBulkUpsertView
 from accounts.api.scoring import AccountScoreHistoryView, AccountScoreView, ScoringRunViewSet
 from accounts.api.views import AccountViewSet, ContactViewSet, InvoiceViewSet, OrderViewSet
 from benefits.api.views import BenefitBudgetViewSet, BenefitCostViewSet, BenefitGrantViewSet, BenefitTypeViewSet
+from kam.api.api_tokens import ApiTokenViewSet
 from kam.api.notifications import NotificationViewSet
 from kam.api.webhooks import WebhookDeliveryViewSet, WebhookSubscriptionViewSet
 from relationships.api.ladder import (
@@ -51,6 +52,7 @@ router.register("plan-objectives", PlanObjectiveViewSet, basename="plan-objectiv
 router.register("swot-items", SwotItemViewSet, basename="swot-item")
 router.register("action-items", ActionItemViewSet, basename="action-item")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("api-tokens", ApiTokenViewSet, basename="api-token")
 router.register("benefit-types", BenefitTypeViewSet, basename="benefit-type")
 router.register("grants", BenefitGrantViewSet, basename="grant")
 router.register("benefit-budgets", BenefitBudgetViewSet, basename="benefit-budget")

@@ -66,6 +66,24 @@
     }
   });
 
+  // Copy buttons (data-kam-copy="#field"): the field's text goes to the clipboard (a new API key), and the
+  // button says so. Without the Clipboard API the text is selected and copied the old way.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-kam-copy]");
+    if (!button) return;
+    var field = document.querySelector(button.dataset.kamCopy);
+    if (!field) return;
+    field.focus();
+    field.select();
+    var copied = function () { button.textContent = button.dataset.kamCopied || "Copied"; };
+    var fallback = function () { if (document.execCommand("copy")) copied(); };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(copied, fallback);
+    } else {
+      fallback();
+    }
+  });
+
   // A failed htmx request would otherwise do nothing visible.
   document.addEventListener("htmx:responseError", function (event) {
     var messages = document.getElementById("messages");
