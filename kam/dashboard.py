@@ -583,9 +583,17 @@ def _read(base: str, params: dict[str, Any], filters: Filters, limit: int | None
         SELECT * FROM totals UNION ALL SELECT * FROM risk
     """  # noqa: S608 (constants; values travel as named parameters)
     columns = (*_GROUP, *MEASURES, *RISK)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        _index_probes_only(cursor)
         cursor.execute(sql, params)
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _index_probes_only(cursor: Any) -> None:
+    """Keep the statement's per-account reads index probes whatever the statistics say: right after a scoring
+    run PostgreSQL may still believe the new scores or ladder moves are a handful of rows and scan them whole for
+    every account — minutes, where probing takes a second. For the current transaction only."""
+    cursor.execute("SET LOCAL enable_seqscan = off")
 
 
 def _fingerprint(accounts: QuerySet[Account]) -> tuple[int, int]:
@@ -829,6 +837,14 @@ class RefreshResult:
         return {"run_id": self.run_id, "cells": self.cells, "seconds": round(self.seconds, 3)}
 
 
+_ANALYZED = (
+    AccountScore._meta.db_table,
+    Account._meta.db_table,
+    LadderTransition._meta.db_table,
+    ContactCadence._meta.db_table,
+)
+
+
 def dashboard_viewers() -> list[Any]:
     """The active users who see some accounts but not all: owners and team members without a director's or an
     integration's view. Each gets a summary of their own."""
@@ -849,6 +865,9 @@ def dashboard_refresh(*, today: datetime.date) -> RefreshResult:
     cells = 0
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('kam.dashboard_refresh'))")
+        # Fresh statistics for the tables a run or a day just rewrote, then index probes only (see above).
+        cursor.execute(f"ANALYZE {', '.join(_ANALYZED)}")
+        _index_probes_only(cursor)
         run = current_run()
         cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (our table)
         if run is None:

@@ -61,7 +61,9 @@ class WebhookSubscriptionForm(ServiceErrorsMixin, forms.Form):
     """A webhook subscription on the page: the service validates (the same rules as the API)."""
 
     name = forms.CharField(max_length=100)
-    url = forms.URLField(max_length=500, label="URL", help_text="Where KAM POSTs the events (http or https).")
+    url = forms.URLField(
+        max_length=500, assume_scheme="https", label="URL", help_text="Where KAM POSTs the events (http or https)."
+    )
     events = forms.MultipleChoiceField(
         choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple, help_text="At least one."
     )
