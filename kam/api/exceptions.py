@@ -15,6 +15,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from kam.api.throttling import rate_limit_enforce_after_error
 from kam.constraints import errors_by_field, field_for_constraint
 
 NON_FIELD_KEY = "non_field_errors"
@@ -38,6 +39,13 @@ def integrity_error_as_fields(exc: IntegrityError) -> dict[str, list[str]]:
 
 
 def api_exception_handler(exc, context):
+    if not isinstance(exc, exceptions.Throttled):
+        # A request refused before DRF consults the throttle (bad credentials: 401, a permission class: 403) still
+        # counts against its caller's rate limit and carries the RateLimit headers; over the limit it is a 429.
+        try:
+            rate_limit_enforce_after_error(context.get("request"), context.get("view"))
+        except exceptions.Throttled as refused:
+            exc = refused
     if isinstance(exc, DjangoValidationError):
         return Response(_rename_non_field(errors_by_field(exc)), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, IntegrityError):

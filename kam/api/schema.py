@@ -1,7 +1,8 @@
-"""OpenAPI generation: every operation documents the errors KAM answers with.
+"""OpenAPI generation: every operation documents the errors KAM answers with, and the rate-limit headers.
 
 Errors are part of the contract (DESIGN §8): 400 ``{field: [messages]}`` or ``{"detail", "code"}``, 401 without
-credentials, 403 when the caller sees the object but may not do this, 404 for what the caller may not see.
+credentials, 403 when the caller sees the object but may not do this, 404 for what the caller may not see, 429
+over the caller's rate limit (``kam/api/throttling.py``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ class KamAutoSchema(AutoSchema):
             "401": _json(DETAIL_ERROR, "No valid credentials: send `Authorization: Token <key>`."),
             "403": _json(DETAIL_ERROR, "The caller can see this but may not do it."),
             "404": _json(DETAIL_ERROR, "No such object, or not one the caller may see."),
+            "429": {
+                **_json(
+                    DETAIL_ERROR, "Over the caller's rate limit (`code` is `throttled`): wait `Retry-After` seconds."
+                ),
+                "headers": {"Retry-After": {"$ref": "#/components/headers/Retry-After"}},
+            },
         }
         for code, response in errors.items():
             responses.setdefault(code, response)
@@ -54,4 +61,38 @@ def empty_filter_values(result, generator, request, public):
                 target = schema.get("items", schema) if schema.get("type") == "array" else schema
                 if "enum" in target and "" not in target["enum"]:
                     target["enum"] = [*target["enum"], ""]
+    return result
+
+
+def _header(description: str) -> dict:
+    return {"description": description, "schema": {"type": "integer", "minimum": 0}}
+
+
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Limit": _header(
+        "Requests of this kind (reads: GET, HEAD, OPTIONS; writes: the rest) the caller may make per window."
+    ),
+    "RateLimit-Remaining": _header("Requests of this kind left in the current window."),
+    "RateLimit-Reset": _header("Seconds until the current window closes and the count starts again."),
+    "RateLimit-Policy": {
+        "description": "The limit and the window in seconds, e.g. `120;w=60`.",
+        "schema": {"type": "string"},
+    },
+}
+RETRY_AFTER = _header("Seconds to wait before the next request of this kind will be answered.")
+
+
+def rate_limit_headers(result, generator, request, public):
+    """Postprocessing hook: every response may carry the ``RateLimit-*`` headers (absent when the limit of that
+    kind is off or Redis is down, hence not required); 429 carries ``Retry-After``."""
+    components = result.setdefault("components", {}).setdefault("headers", {})
+    components.update(RATE_LIMIT_HEADERS)
+    components["Retry-After"] = RETRY_AFTER
+    refs = {name: {"$ref": f"#/components/headers/{name}"} for name in RATE_LIMIT_HEADERS}
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            if not isinstance(operation, dict):
+                continue
+            for response in operation.get("responses", {}).values():
+                response.setdefault("headers", {}).update(refs)
     return result

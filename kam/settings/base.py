@@ -122,6 +122,13 @@ KAM_CADENCE_DAYS = cadence_days_from_env()
 # Where KAM is served: the links in notification e-mails start with it.
 KAM_SITE_URL = site_url_from_env("http://127.0.0.1:8000")
 
+# API rate limits (kam/api/throttling.py): requests per minute of each API token (else user, else client address),
+# reads (GET, HEAD, OPTIONS) and writes apart; 0 turns a limit off. The counters live in Redis.
+KAM_API_RATE_READS_PER_MINUTE = env_int("KAM_API_RATE_READS_PER_MINUTE", 600, minimum=0, maximum=1_000_000)
+KAM_API_RATE_WRITES_PER_MINUTE = env_int("KAM_API_RATE_WRITES_PER_MINUTE", 120, minimum=0, maximum=1_000_000)
+KAM_API_RATE_REDIS_URL = REDIS_URL
+KAM_API_RATE_KEY_PREFIX = "kam:ratelimit"
+
 # Notification e-mails go through Django's mail settings (``send_mail``).
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
@@ -143,6 +150,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "kam.api.pagination.KamPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["kam.api.throttling.ApiRateThrottle"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
     ],
@@ -173,6 +181,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "kam.api.schema.empty_filter_values",
+        "kam.api.schema.rate_limit_headers",
     ],
 }
 

@@ -11,3 +11,9 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
 # No collectstatic here: WhiteNoise serves from the finders, so there is no STATIC_ROOT to scan.
 STATIC_ROOT = None
+# Limits far above what any test sends, so every API test still goes through the limiter and its headers;
+# tests/kam/test_rate_limits.py sets low ones (and a key prefix of its own) where it needs them.
+KAM_API_RATE_READS_PER_MINUTE = 1_000_000
+KAM_API_RATE_WRITES_PER_MINUTE = 1_000_000
+# `make run` and `make test` share the embedded Redis, and token ids of the test database repeat the dev one's.
+KAM_API_RATE_KEY_PREFIX = "kam:test:ratelimit"
