@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -51,10 +51,12 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
     return render(request, "kam/webhook_list.html", context, status=status)
 
 
+# A subscription or delivery the user may not see is a 404 (``kam.webhooks`` selectors), as in the API.
+
+
 @login_required
 @require_safe
 def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _director(request)
     subscription = webhooks.subscription_get(user=request.user, pk=pk)
     deliveries = webhooks.delivery_list(user=request.user, subscription=subscription).prefetch_related("attempt_log")
     page = Paginator(deliveries, DELIVERIES_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -65,7 +67,6 @@ def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def webhook_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Pause, resume, rotate the secret or delete a subscription."""
-    _director(request)
     subscription = webhooks.subscription_get(user=request.user, pk=pk)
     if action in ("pause", "resume"):
         webhooks.webhook_subscription_update(subscription=subscription, values={"is_active": action == "resume"})
@@ -74,18 +75,17 @@ def webhook_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         secret = webhooks.webhook_secret_rotate(subscription=subscription)
         messages.warning(request, f"New secret of {subscription.name} (shown once, keep it): {secret}")
     elif action == "delete":
-        subscription.delete()
+        webhooks.webhook_subscription_delete(subscription=subscription)
         messages.success(request, f"{subscription.name} deleted with its delivery log.")
         return redirect("webhooks:list")
     else:
-        raise PermissionDenied("Unknown action.")
+        raise Http404("No such action.")
     return redirect("webhooks:detail", pk=subscription.pk)
 
 
 @login_required
 @require_POST
 def delivery_replay(request: HttpRequest, pk: int) -> HttpResponse:
-    _director(request)
     delivery = webhooks.delivery_get(user=request.user, pk=pk)
     webhooks.webhook_replay(delivery=delivery)
     messages.success(request, f"Delivery {delivery.pk} is being sent again; reload to see the attempt.")

@@ -28,7 +28,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
@@ -114,7 +114,10 @@ def _validated(subscription: WebhookSubscription) -> None:
 
 
 def webhook_subscription_create(*, actor: Any, values: dict[str, Any]) -> tuple[WebhookSubscription, str]:
-    """A new subscription and its secret (``whsec_`` + 32 random bytes), which is shown once."""
+    """A new subscription and its secret (``whsec_`` + 32 random bytes), which is shown once. Only those who see
+    every account subscribe: a webhook carries every account's changes."""
+    if not sees_all_accounts(actor):
+        raise PermissionDenied("Only directors and integration users subscribe to webhooks.")
     secret = "whsec_" + secrets.token_urlsafe(32)
     subscription = WebhookSubscription(
         name=(values.get("name") or "").strip(),
@@ -138,6 +141,12 @@ def webhook_subscription_update(*, subscription: WebhookSubscription, values: di
     with transaction.atomic():
         subscription.save()
     return subscription
+
+
+def webhook_subscription_delete(*, subscription: WebhookSubscription) -> None:
+    """The subscription and its delivery log (the events stay for other subscriptions)."""
+    with transaction.atomic():
+        subscription.delete()
 
 
 def webhook_secret_rotate(*, subscription: WebhookSubscription) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -21,7 +20,6 @@ from rest_framework.response import Response
 
 from kam import webhooks
 from kam.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
-from kam.roles import sees_all_accounts
 
 
 class WebhookSubscriptionSerializer(serializers.ModelSerializer):
@@ -98,11 +96,6 @@ class WebhookDeliveryFilterSet(filters.FilterSet):
         fields = ["subscription", "status", "event"]
 
 
-def _may_subscribe(user: Any) -> None:
-    if not sees_all_accounts(user):
-        raise PermissionDenied("Only directors and integration users subscribe to webhooks.")
-
-
 @extend_schema_view(
     list=extend_schema(summary="List webhook subscriptions"),
     retrieve=extend_schema(summary="One webhook subscription"),
@@ -119,7 +112,6 @@ class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
         return webhooks.subscriptions_visible_to(self.request.user).order_by("name", "id")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        _may_subscribe(request.user)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         subscription, secret = webhooks.webhook_subscription_create(
@@ -127,6 +119,9 @@ class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
         )
         data = WebhookSubscriptionCreatedSerializer(subscription).data | {"secret": secret}
         return Response(data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance: WebhookSubscription) -> None:
+        webhooks.webhook_subscription_delete(subscription=instance)
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         webhooks.webhook_subscription_update(subscription=serializer.instance, values=dict(serializer.validated_data))

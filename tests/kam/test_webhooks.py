@@ -423,7 +423,49 @@ def test_the_detail_page_lists_deliveries_and_replays(client, director, manager,
 def test_managers_and_outsiders_do_not_reach_the_pages(client, manager, subscription):
     client.force_login(manager)
     assert client.get(reverse("webhooks:list")).status_code == 403
-    assert client.get(reverse("webhooks:detail", args=[subscription.pk])).status_code == 403
+    # a subscription, its actions and its deliveries are nobody else's business: 404, as in the API
+    assert client.get(reverse("webhooks:detail", args=[subscription.pk])).status_code == 404
+    assert client.post(reverse("webhooks:action", args=[subscription.pk, "delete"])).status_code == 404
+    assert WebhookSubscription.objects.filter(pk=subscription.pk).exists()
     other = director_factory(username="dora")
     client.force_login(other)
     assert client.get(reverse("webhooks:detail", args=[subscription.pk + 999])).status_code == 404
+
+
+def test_only_who_sees_every_account_subscribes(manager, receiver):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        webhooks.webhook_subscription_create(
+            actor=manager, values={"name": "Mine", "url": receiver.url, "events": [KEY_CHANGED]}
+        )
+    assert not WebhookSubscription.objects.exists()
+
+
+def _deliveries(subscription, manager, count):
+    for _ in range(count):
+        account = AccountFactory(owner=manager)
+        Account.objects.filter(pk=account.pk).update(key_status=KeyStatus.KEY)
+    for delivery_id in dispatched():
+        webhooks.webhook_deliver(delivery_id=delivery_id)
+
+
+def test_the_delivery_log_takes_the_same_queries_for_more_rows(api, client, director, manager, subscription):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(director)
+    api_client = api(director)
+    api_client.get(reverse("api:webhook-delivery-list"))  # the token's first use writes its last-used time
+    counts = []
+    for more in (2, 6):
+        _deliveries(subscription, manager, more)
+        with CaptureQueriesContext(connection) as listed:
+            assert api_client.get(reverse("api:webhook-delivery-list")).status_code == 200
+        with CaptureQueriesContext(connection) as paged:
+            assert client.get(reverse("webhooks:detail", args=[subscription.pk])).status_code == 200
+        with CaptureQueriesContext(connection) as subscriptions:
+            assert client.get(reverse("webhooks:list")).status_code == 200
+        counts.append((len(listed), len(paged), len(subscriptions)))
+    assert counts[0] == counts[1]
+    assert WebhookDelivery.objects.count() == 8
