@@ -308,3 +308,31 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"Attempt of delivery {self.delivery_id}: {self.status_code or self.error[:40]}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first successful answer to an API ``POST`` sent with an ``Idempotency-Key``, kept for
+    ``KAM_IDEMPOTENCY_KEY_HOURS``: a retry of the same request by the same user is answered with it instead of
+    acting twice (``kam/api/safe_writes.py``). It is written in the request's own transaction, so the answer is
+    kept if and only if what the request did is."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the method, the path and the body.")
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True, help_text="The answer's JSON, as first sent.")
+    location = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"],
+                name="kam_idempotency_once",
+                violation_error_code="kam_idempotency_once",
+                violation_error_message="This idempotency key is already used.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} of user {self.user_id}: {self.status_code}"

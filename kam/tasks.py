@@ -39,3 +39,11 @@ def webhook_deliver_task(delivery_id: int, replay: bool = False) -> dict | None:
     if outcome.retry_in is not None:
         _enqueue(delivery_id, outcome.retry_in)
     return {"status": outcome.status, "status_code": outcome.status_code, "retry_in": outcome.retry_in}
+
+
+@shared_task(name="kam.idempotency_purge", acks_late=True, soft_time_limit=60, time_limit=120)
+def idempotency_purge_task() -> int:
+    """Forget the API's idempotency keys older than KAM_IDEMPOTENCY_KEY_HOURS (hourly beat entry)."""
+    from kam.api.safe_writes import idempotency_purge
+
+    return idempotency_purge()

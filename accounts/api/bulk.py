@@ -23,6 +23,7 @@ from accounts.bulk import (
 )
 from accounts.models import Invoice, Order
 from kam.api.exceptions import NON_FIELD_KEY
+from kam.api.safe_writes import SafeWritesMixin
 from kam.api.schema import DETAIL_ERROR, VALIDATION_ERROR, KamAutoSchema
 from kam.api.serializers import StrictCharField, StrictModelSerializer
 
@@ -199,7 +200,7 @@ def parse_items(serializer: serializers.Serializer, items: Sequence[Any]) -> tup
     return parsed, invalid
 
 
-class _BulkUpsertView(APIView):
+class _BulkUpsertView(SafeWritesMixin, APIView):
     permission_classes = [IsAuthenticated, BulkWritePermission]
     schema = BulkSchema()
     item_serializer_class: ClassVar[type[serializers.Serializer]]

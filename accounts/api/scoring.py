@@ -22,6 +22,7 @@ from accounts.scoring.selectors import (
     scoring_runs_visible_to,
 )
 from accounts.selectors import account_get
+from kam.api.safe_writes import SafeWritesMixin
 from kam.api.schema import DETAIL_ERROR
 from kam.api.serializers import StrictModelSerializer
 
@@ -135,7 +136,7 @@ class NotScoredYet(exceptions.NotFound):
     list=extend_schema(summary="List scoring runs, newest first"),
     retrieve=extend_schema(summary="A scoring run: its status, tallies and timings"),
 )
-class ScoringRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ScoringRunViewSet(SafeWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Scoring runs of the whole population: directors and integrations request and follow them; anyone else gets
     403 on the list and 404 on a run."""
 
@@ -175,7 +176,7 @@ class ScoringRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         ),
     },
 )
-class AccountScoreView(generics.GenericAPIView):
+class AccountScoreView(SafeWritesMixin, generics.GenericAPIView):
     """``GET accounts/{id}/score/``: the score of the latest finished run that scored the account."""
 
     serializer_class = AccountScoreSerializer
@@ -190,7 +191,7 @@ class AccountScoreView(generics.GenericAPIView):
 
 
 @extend_schema(summary="An account's score history, newest as-of first")
-class AccountScoreHistoryView(generics.ListAPIView):
+class AccountScoreHistoryView(SafeWritesMixin, generics.ListAPIView):
     """``GET accounts/{id}/scores/``: one entry per finished run that scored the account (no explanation)."""
 
     serializer_class = AccountScoreHistorySerializer

@@ -10,10 +10,11 @@ from accounts import selectors, services
 from accounts.api.serializers import AccountSerializer, ContactSerializer, InvoiceSerializer, OrderSerializer
 from accounts.filters import AccountFilterSet, ContactFilterSet, InvoiceFilterSet, OrderFilterSet
 from accounts.permissions import AccountPermission
+from kam.api.safe_writes import SafeWritesMixin
 from kam.api.viewsets import AccountRecordViewSet
 
 
-class AccountViewSet(viewsets.ModelViewSet):
+class AccountViewSet(SafeWritesMixin, viewsets.ModelViewSet):
     """Accounts the caller can see. ``stage``, ``key_status``, ``kas`` and ``last_scored_at`` are derived
     (ladder and scoring) and read-only. Directors create and delete accounts and assign owners."""
 

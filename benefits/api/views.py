@@ -24,10 +24,13 @@ from benefits.api.serializers import (
 )
 from benefits.filters import BenefitBudgetFilterSet, BenefitGrantFilterSet, BenefitTypeFilterSet
 from benefits.models import BenefitGrant
+from kam.api.safe_writes import SafeWritesMixin
 from kam.api.serializers import DecisionSerializer
 
 
-class _ReadCreate(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class _ReadCreate(
+    SafeWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     """List, read and create; records that change only through their decisions (or never)."""
 
 
@@ -45,6 +48,7 @@ class _DirectorsWrite(permissions.BasePermission):
     partial_update=extend_schema(summary="Change a benefit of the catalog (directors; its code stays)"),
 )
 class BenefitTypeViewSet(
+    SafeWritesMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -91,7 +95,7 @@ _DECIDE = {"request": DecisionSerializer, "responses": {200: BenefitGrantSeriali
     ),
 )
 class BenefitGrantViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    SafeWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """Benefit grants: requested, then approved or rejected by a director who did not request them (approval
     commits the cost against the budget), active, expired, suspended or revoked; every transition in
@@ -153,6 +157,7 @@ class _BudgetReaders(permissions.BasePermission):
     partial_update=extend_schema(summary="Change a budget's amount or note (directors)"),
 )
 class BenefitBudgetViewSet(
+    SafeWritesMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -193,7 +198,7 @@ class _CostWriters(permissions.BasePermission):
     create=extend_schema(summary="Record a cost a grant incurred (directors and integrations)"),
 )
 class BenefitCostViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    SafeWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = BenefitCostSerializer
     permission_classes = [permissions.IsAuthenticated, _CostWriters]

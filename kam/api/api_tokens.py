@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kam import selectors, services
+from kam.api.safe_writes import SafeWritesMixin
 from kam.api.serializers import StrictCharField
 from kam.filters import ApiTokenFilterSet
 from kam.models import ApiToken
@@ -73,7 +74,7 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
     retrieve=extend_schema(summary="One API token", description="Anyone else's is a 404 (directors see all)."),
 )
 class ApiTokenViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    SafeWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = ApiTokenSerializer
     permission_classes = [IsAuthenticated]

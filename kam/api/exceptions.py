@@ -13,7 +13,7 @@ from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
+from rest_framework.views import exception_handler, set_rollback
 
 from kam.api.throttling import rate_limit_enforce_after_error
 from kam.constraints import errors_by_field, field_for_constraint
@@ -47,8 +47,10 @@ def api_exception_handler(exc, context):
         except exceptions.Throttled as refused:
             exc = refused
     if isinstance(exc, DjangoValidationError):
+        set_rollback()  # as DRF does for its own errors: a request in a transaction (safe writes) writes nothing
         return Response(_rename_non_field(errors_by_field(exc)), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, IntegrityError):
+        set_rollback()
         return Response(_rename_non_field(integrity_error_as_fields(exc)), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         # Never echo the model's name ("No Account matches…"): 404 says nothing about what exists.

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kam import selectors, services
+from kam.api.safe_writes import SafeWritesMixin
 from kam.filters import NotificationFilterSet
 from kam.models import Notification
 
@@ -35,7 +36,7 @@ class NotificationSerializer(serializers.ModelSerializer):
     list=extend_schema(summary="List your notifications, newest first"),
     retrieve=extend_schema(summary="One of your notifications"),
 )
-class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class NotificationViewSet(SafeWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = NotificationSerializer
     permission_classes = [IsAuthenticated]
     filter_backends = [DjangoFilterBackend]

@@ -2,12 +2,23 @@
 
 Errors are part of the contract (DESIGN §8): 400 ``{field: [messages]}`` or ``{"detail", "code"}``, 401 without
 credentials, 403 when the caller sees the object but may not do this, 404 for what the caller may not see, 429
-over the caller's rate limit (``kam/api/throttling.py``).
+over the caller's rate limit (``kam/api/throttling.py``); and the safe writes (``kam/api/safe_writes.py``): the
+``ETag`` of an object, ``If-Match`` on PATCH/PUT/DELETE with its 412 and 428, ``Idempotency-Key`` on POST with
+its 422.
 """
 
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
+
+from kam.api.safe_writes import (
+    CONDITIONAL_METHODS,
+    IDEMPOTENCY_HEADER,
+    IDEMPOTENCY_KEY_PATTERN,
+    REPLAYED_HEADER,
+    SafeWritesMixin,
+)
 
 VALIDATION_ERROR = {
     "type": "object",
@@ -44,9 +55,73 @@ class KamAutoSchema(AutoSchema):
                 "headers": {"Retry-After": {"$ref": "#/components/headers/Retry-After"}},
             },
         }
+        if self._safe_writes():
+            if self.method in CONDITIONAL_METHODS:
+                errors["412"] = _json(DETAIL_ERROR, "`If-Match` names an older state: GET the object again.")
+                errors["428"] = _json(DETAIL_ERROR, "`If-Match` is missing: send the ETag from a GET (or `*`).")
+            if self.method == "POST":
+                errors["422"] = _json(DETAIL_ERROR, "This `Idempotency-Key` was used for a different request.")
+            if self.method == "GET" and "{" in self.path:
+                errors["304"] = {"description": "Not modified: `If-None-Match` names the current ETag."}
         for code, response in errors.items():
             responses.setdefault(code, response)
         return responses
+
+    def _safe_writes(self) -> bool:
+        return isinstance(self.view, SafeWritesMixin)
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if not self._safe_writes():
+            return parameters
+        if self.method in CONDITIONAL_METHODS:
+            parameters.append(
+                OpenApiParameter(
+                    "If-Match",
+                    str,
+                    OpenApiParameter.HEADER,
+                    description=(
+                        "The `ETag` of the object as last read (from a GET): a stale one is answered 412 and nothing "
+                        "is written; without the header the answer is 428 (unless `KAM_API_REQUIRE_IF_MATCH` is "
+                        "off). `*` writes whatever the object's current state."
+                    ),
+                )
+            )
+        if self.method == "POST":
+            parameters.append(
+                OpenApiParameter(
+                    IDEMPOTENCY_HEADER,
+                    str,
+                    OpenApiParameter.HEADER,
+                    pattern=IDEMPOTENCY_KEY_PATTERN,
+                    description=(
+                        "A key of your own (e.g. a UUID) per request: a retry with the same key and body is answered "
+                        "with the first success instead of acting twice (for 24 hours); the same key with another "
+                        "body is a 422."
+                    ),
+                )
+            )
+            parameters.append(
+                OpenApiParameter(
+                    REPLAYED_HEADER,
+                    str,
+                    OpenApiParameter.HEADER,
+                    enum=["true"],
+                    response=["200", "201", "202"],
+                    description="`true` when this is the stored answer to an earlier request with the same key.",
+                )
+            )
+        if "{" in self.path and self.method in {"GET", "PATCH", "PUT"}:
+            parameters.append(
+                OpenApiParameter(
+                    "ETag",
+                    str,
+                    OpenApiParameter.HEADER,
+                    response=["200", "304"],
+                    description="The representation's tag: send it in `If-Match` to change or delete the object.",
+                )
+            )
+        return parameters
 
 
 def empty_filter_values(result, generator, request, public):

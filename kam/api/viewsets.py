@@ -16,10 +16,12 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets
 from rest_framework.permissions import IsAuthenticated
 
+from kam.api.safe_writes import SafeWritesMixin
+
 HTTP_METHODS = ["get", "post", "patch", "delete", "head", "options"]
 
 
-class AccountRecordViewSet(viewsets.ModelViewSet):
+class AccountRecordViewSet(SafeWritesMixin, viewsets.ModelViewSet):
     filter_backends = [DjangoFilterBackend]
     http_method_names = HTTP_METHODS
     permission_classes = [IsAuthenticated]

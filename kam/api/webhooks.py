@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kam import webhooks
+from kam.api.safe_writes import SafeWritesMixin
 from kam.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
 
 
@@ -103,7 +104,7 @@ class WebhookDeliveryFilterSet(filters.FilterSet):
     partial_update=extend_schema(summary="Change a subscription (name, URL, events, active)"),
     destroy=extend_schema(summary="Delete a subscription and its delivery log"),
 )
-class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
+class WebhookSubscriptionViewSet(SafeWritesMixin, viewsets.ModelViewSet):
     serializer_class = WebhookSubscriptionSerializer
     permission_classes = [IsAuthenticated]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -141,7 +142,9 @@ class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
     list=extend_schema(summary="The webhook delivery log, newest first"),
     retrieve=extend_schema(summary="One delivery with its attempts"),
 )
-class WebhookDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class WebhookDeliveryViewSet(
+    SafeWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = WebhookDeliverySerializer
     permission_classes = [IsAuthenticated]
     filter_backends = [filters.DjangoFilterBackend]

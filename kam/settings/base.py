@@ -128,6 +128,10 @@ KAM_API_RATE_READS_PER_MINUTE = env_int("KAM_API_RATE_READS_PER_MINUTE", 600, mi
 KAM_API_RATE_WRITES_PER_MINUTE = env_int("KAM_API_RATE_WRITES_PER_MINUTE", 120, minimum=0, maximum=1_000_000)
 KAM_API_RATE_REDIS_URL = REDIS_URL
 KAM_API_RATE_KEY_PREFIX = "kam:ratelimit"
+# Safe writes (kam/api/safe_writes.py): PATCH/PUT/DELETE need If-Match (428 without it) unless this is off; the
+# first answer to a POST with an Idempotency-Key is kept this many hours for its retries.
+KAM_API_REQUIRE_IF_MATCH = env_bool("KAM_API_REQUIRE_IF_MATCH", True)
+KAM_IDEMPOTENCY_KEY_HOURS = env_int("KAM_IDEMPOTENCY_KEY_HOURS", 24, minimum=1, maximum=24 * 30)
 
 # Notification e-mails go through Django's mail settings (``send_mail``).
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from accounts.choices import LadderStage
 from accounts.permissions import can_decide_ladder
 from accounts.selectors import account_get
+from kam.api.safe_writes import SafeWritesMixin
 from kam.api.serializers import DecisionSerializer, StrictModelSerializer
 from relationships import selectors, services
 from relationships.filters import LadderOverrideFilterSet, PartnerProposalFilterSet
@@ -145,7 +146,7 @@ def _text(value: Any) -> str | None:
 
 
 @extend_schema(summary="An account's loyalty ladder: stage, rule stage, evidence, next rung and moves")
-class AccountLadderView(generics.GenericAPIView):
+class AccountLadderView(SafeWritesMixin, generics.GenericAPIView):
     """``GET accounts/{id}/ladder/``: where the account stands and why, read as of today."""
 
     serializer_class = AccountLadderSerializer
@@ -184,7 +185,7 @@ class AccountLadderView(generics.GenericAPIView):
     "director approves it (`ladder-overrides/{id}/approve/`); a director's own request applies at once. One "
     "requested or active override per account (400 otherwise). Integrations: 403.",
 )
-class AccountLadderOverrideView(generics.GenericAPIView):
+class AccountLadderOverrideView(SafeWritesMixin, generics.GenericAPIView):
     """``POST accounts/{id}/ladder/override/``."""
 
     serializer_class = LadderOverrideRequestSerializer
@@ -222,7 +223,7 @@ _DECIDE = {"request": DecisionSerializer, "description": "Optional `note`. Direc
     list=extend_schema(summary="Ladder overrides of the accounts the caller can see"),
     retrieve=extend_schema(summary="A ladder override"),
 )
-class LadderOverrideViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class LadderOverrideViewSet(SafeWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Override requests and pins on the accounts the caller can see; directors approve or reject requests,
     and revoke; a requester may withdraw (revoke) their request while it waits."""
 
@@ -281,7 +282,9 @@ class _DirectorsOnly(permissions.BasePermission):
     list=extend_schema(summary="Partner proposals (directors only)"),
     retrieve=extend_schema(summary="A Partner proposal with its evidence (directors only)"),
 )
-class PartnerProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PartnerProposalViewSet(
+    SafeWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Partner proposals: the ladder opens one when the rules say Partner; a director approves (the account
     becomes Partner at once) or rejects it. Two directors deciding at once: the second is refused with 400."""
 

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.choices import KeyStatus, LadderStage
 from accounts.models import Account, Contact
 from tests.factories import AccountFactory, ContactFactory
+from tests.http import if_match
 
 pytestmark = pytest.mark.django_db
 
@@ -113,20 +114,40 @@ def test_integration_syncs_accounts_from_the_erp_unassigned(api, integration, ma
     # when it creates an account and later updates its master data
     created = client.post(ACCOUNTS, {"name": "Umbrella plc", "external_id": "ERP-UMB", "country": "GB"}, format="json")
     assert created.status_code == 201, created.json()
-    changed = client.patch(f"{ACCOUNTS}{created.json()['id']}/", {"payment_terms_days": 60}, format="json")
+    changed = client.patch(
+        f"{ACCOUNTS}{created.json()['id']}/",
+        {"payment_terms_days": 60},
+        format="json",
+        **if_match(client, f"{ACCOUNTS}{created.json()['id']}/"),
+    )
     # then it is saved unassigned, for a director to staff
     assert changed.status_code == 200 and changed.json()["payment_terms_days"] == 60
     assert changed.json()["owner"] is None
     # and it may neither assign an owner or a team nor delete
-    owner = client.patch(f"{ACCOUNTS}{created.json()['id']}/", {"owner": manager.pk}, format="json")
+    owner = client.patch(
+        f"{ACCOUNTS}{created.json()['id']}/",
+        {"owner": manager.pk},
+        format="json",
+        **if_match(client, f"{ACCOUNTS}{created.json()['id']}/"),
+    )
     assert owner.status_code == 400 and "owner" in owner.json()
     team = client.post(ACCOUNTS, {"name": "Team", "team": [manager.pk]}, format="json")
     assert team.status_code == 400 and "team" in team.json()
-    assert client.delete(f"{ACCOUNTS}{created.json()['id']}/").status_code == 403
+    assert (
+        client.delete(
+            f"{ACCOUNTS}{created.json()['id']}/", **if_match(client, f"{ACCOUNTS}{created.json()['id']}/")
+        ).status_code
+        == 403
+    )
 
 
 def test_owner_edits_their_account(api, manager, account):
-    response = api(manager).patch(f"{ACCOUNTS}{account.pk}/", {"industry": "Banking"}, format="json")
+    response = api(manager).patch(
+        f"{ACCOUNTS}{account.pk}/",
+        {"industry": "Banking"},
+        format="json",
+        **if_match(api(manager), f"{ACCOUNTS}{account.pk}/"),
+    )
     assert response.status_code == 200
     account.refresh_from_db()
     assert account.industry == "Banking"
@@ -134,12 +155,22 @@ def test_owner_edits_their_account(api, manager, account):
 
 @pytest.mark.parametrize("persona", ["colleague"])
 def test_team_members_cannot_edit_the_account(request, api, persona, account):
-    response = api(request.getfixturevalue(persona)).patch(f"{ACCOUNTS}{account.pk}/", {"name": "X"}, format="json")
+    response = api(request.getfixturevalue(persona)).patch(
+        f"{ACCOUNTS}{account.pk}/",
+        {"name": "X"},
+        format="json",
+        **if_match(api(request.getfixturevalue(persona)), f"{ACCOUNTS}{account.pk}/"),
+    )
     assert response.status_code == 403
 
 
 def test_manager_cannot_assign_the_owner(api, manager, outsider, account):
-    response = api(manager).patch(f"{ACCOUNTS}{account.pk}/", {"owner": outsider.pk}, format="json")
+    response = api(manager).patch(
+        f"{ACCOUNTS}{account.pk}/",
+        {"owner": outsider.pk},
+        format="json",
+        **if_match(api(manager), f"{ACCOUNTS}{account.pk}/"),
+    )
     assert response.status_code == 400
     assert "owner" in response.json()
     account.refresh_from_db()
@@ -147,34 +178,61 @@ def test_manager_cannot_assign_the_owner(api, manager, outsider, account):
 
 
 def test_director_reassigns_the_owner(api, director, outsider, account):
-    response = api(director).patch(f"{ACCOUNTS}{account.pk}/", {"owner": outsider.pk}, format="json")
+    response = api(director).patch(
+        f"{ACCOUNTS}{account.pk}/",
+        {"owner": outsider.pk},
+        format="json",
+        **if_match(api(director), f"{ACCOUNTS}{account.pk}/"),
+    )
     assert response.status_code == 200
     account.refresh_from_db()
     assert account.owner == outsider
 
 
 def test_owner_must_be_a_manager_or_director(api, director, integration, account):
-    response = api(director).patch(f"{ACCOUNTS}{account.pk}/", {"owner": integration.pk}, format="json")
+    response = api(director).patch(
+        f"{ACCOUNTS}{account.pk}/",
+        {"owner": integration.pk},
+        format="json",
+        **if_match(api(director), f"{ACCOUNTS}{account.pk}/"),
+    )
     assert response.status_code == 400
     assert "owner" in response.json()
 
 
 @pytest.mark.parametrize("field,value", [("kas", "99.00"), ("stage", "partner"), ("key_status", "strategic")])
 def test_derived_fields_are_refused_not_silently_dropped(api, director, account, field, value):
-    response = api(director).patch(f"{ACCOUNTS}{account.pk}/", {field: value}, format="json")
+    response = api(director).patch(
+        f"{ACCOUNTS}{account.pk}/", {field: value}, format="json", **if_match(api(director), f"{ACCOUNTS}{account.pk}/")
+    )
     assert response.status_code == 400
     assert response.json() == {field: ["This field is read-only."]}
 
 
 def test_unknown_fields_are_refused(api, director, account):
-    response = api(director).patch(f"{ACCOUNTS}{account.pk}/", {"colour": "blue"}, format="json")
+    response = api(director).patch(
+        f"{ACCOUNTS}{account.pk}/",
+        {"colour": "blue"},
+        format="json",
+        **if_match(api(director), f"{ACCOUNTS}{account.pk}/"),
+    )
     assert response.status_code == 400
     assert response.json() == {"colour": ["Unknown field."]}
 
 
 def test_only_directors_delete_accounts(api, manager, director, account):
-    assert api(manager).delete(f"{ACCOUNTS}{account.pk}/").status_code == 403
-    assert api(director).delete(f"{ACCOUNTS}{account.pk}/").status_code == 204
+    assert (
+        api(manager)
+        .delete(f"{ACCOUNTS}{account.pk}/", **if_match(api(manager), f"{ACCOUNTS}{account.pk}/"))
+        .status_code
+        == 403
+    )
+    assert (
+        api(director)
+        .delete(f"{ACCOUNTS}{account.pk}/", **if_match(api(director), f"{ACCOUNTS}{account.pk}/"))
+        .status_code
+        == 204
+    )
     assert not Account.objects.filter(pk=account.pk).exists()
 
 
@@ -188,11 +246,11 @@ def test_contact_writers(request, api, persona, account):
     )
     assert created.status_code == 201, created.json()
     url = f"{CONTACTS}{created.json()['id']}/"
-    assert client.patch(url, {"attitude": 2}, format="json").json()["attitude"] == 2
+    assert client.patch(url, {"attitude": 2}, format="json", **if_match(client, url)).json()["attitude"] == 2
     # then the contact belongs to the account and can be removed
     assert created.json()["account"] == account.pk
     assert created.json()["account_external_id"] == "ERP-ACME"
-    assert client.delete(url).status_code == 204
+    assert client.delete(url, **if_match(client, url)).status_code == 204
 
 
 def test_contact_needs_an_account(api, integration):
@@ -219,7 +277,9 @@ def test_contact_needs_an_account(api, integration):
     ],
 )
 def test_account_constraints_are_refused_with_400(api, director, account, field, value):
-    response = api(director).patch(f"{ACCOUNTS}{account.pk}/", {field: value}, format="json")
+    response = api(director).patch(
+        f"{ACCOUNTS}{account.pk}/", {field: value}, format="json", **if_match(api(director), f"{ACCOUNTS}{account.pk}/")
+    )
     assert response.status_code == 400
     assert field in response.json(), response.json()
 
@@ -354,7 +414,9 @@ def test_contact_list_query_count_is_constant(api, manager, account):
     ],
 )
 def test_values_of_the_wrong_json_type_are_refused(api, director, account, field, value):
-    response = api(director).patch(f"{ACCOUNTS}{account.pk}/", {field: value}, format="json")
+    response = api(director).patch(
+        f"{ACCOUNTS}{account.pk}/", {field: value}, format="json", **if_match(api(director), f"{ACCOUNTS}{account.pk}/")
+    )
     assert response.status_code == 400
     assert field in response.json()
 

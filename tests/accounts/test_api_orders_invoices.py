@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Invoice, Order
 from tests.factories import AccountFactory, InvoiceFactory, OrderFactory
+from tests.http import if_match
 
 pytestmark = pytest.mark.django_db
 
@@ -124,10 +125,12 @@ def test_integrations_and_directors_write_orders(request, api, persona, account)
     assert set(data) >= {"created_at", "updated_at"}
     url = f"{ORDERS}{data['id']}/"
     # and it can be corrected and removed
-    patched = client.patch(url, {"status": "fulfilled", "net_amount": "12000.50"}, format="json")
+    patched = client.patch(
+        url, {"status": "fulfilled", "net_amount": "12000.50"}, format="json", **if_match(client, url)
+    )
     assert patched.status_code == 200 and patched.json()["net_amount"] == "12000.50"
     assert Order.objects.get(pk=data["id"]).net_amount == Decimal("12000.50")
-    assert client.delete(url).status_code == 204
+    assert client.delete(url, **if_match(client, url)).status_code == 204
     assert not Order.objects.exists()
 
 
@@ -138,10 +141,10 @@ def test_integrations_and_directors_write_invoices(request, api, persona, accoun
     assert created.status_code == 201, created.json()
     url = f"{INVOICES}{created.json()['id']}/"
     # when the invoice is paid / then status and paid date travel together
-    paid = client.patch(url, {"status": "paid", "paid_date": "2025-03-20"}, format="json")
+    paid = client.patch(url, {"status": "paid", "paid_date": "2025-03-20"}, format="json", **if_match(client, url))
     assert paid.status_code == 200, paid.json()
     assert paid.json()["paid_date"] == "2025-03-20" and paid.json()["amount"] == "1190.00"
-    assert client.delete(url).status_code == 204
+    assert client.delete(url, **if_match(client, url)).status_code == 204
 
 
 @pytest.mark.parametrize("persona", ["manager", "colleague"])
@@ -156,15 +159,25 @@ def test_managers_read_but_do_not_write_commercial_records(request, api, persona
     # when they create, change or delete its orders or invoices / then each write is forbidden
     assert client.get(f"{url}{record.pk}/").status_code == 200
     assert client.post(url, payload(account, external_id="NEW-1"), format="json").status_code == 403
-    assert client.patch(f"{url}{record.pk}/", {"status": "cancelled"}, format="json").status_code == 403
-    assert client.delete(f"{url}{record.pk}/").status_code == 403
+    assert (
+        client.patch(
+            f"{url}{record.pk}/", {"status": "cancelled"}, format="json", **if_match(client, f"{url}{record.pk}/")
+        ).status_code
+        == 403
+    )
+    assert client.delete(f"{url}{record.pk}/", **if_match(client, f"{url}{record.pk}/")).status_code == 403
     assert type(record).objects.count() == 1
     assert type(record).objects.get().status == record.status
 
 
 def test_director_moves_an_order_to_another_account(api, director, account, outsider_account):
     order = OrderFactory(account=account)
-    response = api(director).patch(f"{ORDERS}{order.pk}/", {"account_external_id": "ERP-OUT"}, format="json")
+    response = api(director).patch(
+        f"{ORDERS}{order.pk}/",
+        {"account_external_id": "ERP-OUT"},
+        format="json",
+        **if_match(api(director), f"{ORDERS}{order.pk}/"),
+    )
     assert response.status_code == 200, response.json()
     order.refresh_from_db()
     assert order.account == outsider_account
@@ -182,7 +195,12 @@ def test_a_record_needs_an_account(api, integration, account, url, payload):
 @pytest.mark.parametrize("field", ["created_at", "updated_at", "colour"])
 def test_read_only_and_unknown_fields_are_refused(api, integration, account, field):
     order = OrderFactory(account=account)
-    response = api(integration).patch(f"{ORDERS}{order.pk}/", {field: "2025-01-01T00:00:00Z"}, format="json")
+    response = api(integration).patch(
+        f"{ORDERS}{order.pk}/",
+        {field: "2025-01-01T00:00:00Z"},
+        format="json",
+        **if_match(api(integration), f"{ORDERS}{order.pk}/"),
+    )
     assert response.status_code == 400
     assert field in response.json()
 
@@ -252,7 +270,12 @@ def test_invoice_rules_are_refused_with_400(api, integration, account, overrides
 
 def test_paying_an_invoice_without_its_date_is_refused_on_update(api, integration, account):
     invoice = InvoiceFactory(account=account)
-    response = api(integration).patch(f"{INVOICES}{invoice.pk}/", {"status": "paid"}, format="json")
+    response = api(integration).patch(
+        f"{INVOICES}{invoice.pk}/",
+        {"status": "paid"},
+        format="json",
+        **if_match(api(integration), f"{INVOICES}{invoice.pk}/"),
+    )
     assert response.status_code == 400
     assert response.json() == {"paid_date": ["A paid invoice needs its paid date, and only a paid invoice has one."]}
 

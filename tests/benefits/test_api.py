@@ -16,6 +16,7 @@ from benefits.choices import GrantStatus
 from benefits.models import BenefitBudget, BenefitGrant, BenefitType
 from tests.benefits.factories import BenefitBudgetFactory, BenefitGrantFactory, catalog
 from tests.factories import AccountFactory, director_factory
+from tests.http import if_match
 
 pytestmark = pytest.mark.django_db
 
@@ -173,7 +174,12 @@ def test_everyone_reads_the_catalog_and_directors_keep_it(api, manager, director
     assert api(manager).post(TYPES, body, format="json").status_code == 403
     created = api(director).post(TYPES, body, format="json")
     assert created.status_code == 201, created.content
-    renamed = api(director).patch(f"{TYPES}{created.json()['id']}/", {"code": "golf"}, format="json")
+    renamed = api(director).patch(
+        f"{TYPES}{created.json()['id']}/",
+        {"code": "golf"},
+        format="json",
+        **if_match(api(director), f"{TYPES}{created.json()['id']}/"),
+    )
     assert renamed.status_code == 400 and "code" in renamed.json()
 
 
@@ -235,10 +241,20 @@ def test_a_budget_amount_below_its_commitments_is_a_400_on_amount(api, manager, 
     budget = BenefitBudgetFactory()
     grant = BenefitGrantFactory(account=key_account, requested_by=manager)
     api(director).post(f"{GRANTS}{grant.pk}/approve/", {}, format="json")
-    response = api(director).patch(f"{BUDGETS}{budget.pk}/", {"amount": "899.99"}, format="json")
+    response = api(director).patch(
+        f"{BUDGETS}{budget.pk}/",
+        {"amount": "899.99"},
+        format="json",
+        **if_match(api(director), f"{BUDGETS}{budget.pk}/"),
+    )
     assert response.status_code == 400
     assert response.json() == {"amount": ["The approved grants would cost more than the budget."]}
-    moved = api(director).patch(f"{BUDGETS}{budget.pk}/", {"category": "social"}, format="json")
+    moved = api(director).patch(
+        f"{BUDGETS}{budget.pk}/",
+        {"category": "social"},
+        format="json",
+        **if_match(api(director), f"{BUDGETS}{budget.pk}/"),
+    )
     assert moved.status_code == 400 and "category" in moved.json()
 
 

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from kam.api_tokens import api_token_create
 from kam.models import ApiToken
+from tests.http import if_match
 
 pytestmark = pytest.mark.django_db
 
@@ -180,8 +181,10 @@ def test_a_body_that_is_not_an_object_is_a_400(api, manager):
 def test_tokens_cannot_be_changed_or_deleted(api, manager):
     token, _ = api_token_create(user=manager, name="laptop")
     client = api(manager)
-    assert client.patch(detail_url(token), {"name": "renamed"}).status_code == 405
-    assert client.delete(detail_url(token)).status_code == 405
+    assert (
+        client.patch(detail_url(token), {"name": "renamed"}, **if_match(client, detail_url(token))).status_code == 405
+    )
+    assert client.delete(detail_url(token), **if_match(client, detail_url(token))).status_code == 405
     assert ApiToken.objects.get(pk=token.pk).name == "laptop"
 
 

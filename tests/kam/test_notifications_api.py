@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from kam.models import Notification
 from tests.factories import NotificationFactory
+from tests.http import if_match
 
 pytestmark = pytest.mark.django_db
 
@@ -99,8 +100,20 @@ def test_notifications_are_read_only(api, manager):
     notification = NotificationFactory(recipient=manager)
     client = api(manager)
     assert client.post(NOTIFICATIONS, {"title": "x"}).status_code == 405
-    assert client.patch(f"{NOTIFICATIONS}{notification.pk}/", {"read_at": None}).status_code == 405
-    assert client.delete(f"{NOTIFICATIONS}{notification.pk}/").status_code == 405
+    assert (
+        client.patch(
+            f"{NOTIFICATIONS}{notification.pk}/",
+            {"read_at": None},
+            **if_match(client, f"{NOTIFICATIONS}{notification.pk}/"),
+        ).status_code
+        == 405
+    )
+    assert (
+        client.delete(
+            f"{NOTIFICATIONS}{notification.pk}/", **if_match(client, f"{NOTIFICATIONS}{notification.pk}/")
+        ).status_code
+        == 405
+    )
 
 
 def _count_queries(client) -> int:

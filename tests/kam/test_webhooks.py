@@ -25,6 +25,7 @@ from kam.celery import app
 from kam.models import DeliveryStatus, OutboxEvent, WebhookDelivery, WebhookEvent, WebhookSubscription
 from kam.tasks import webhook_deliver_task, webhooks_dispatch_task
 from tests.factories import AccountFactory, ScoringRunFactory, director_factory, integration_factory
+from tests.http import if_match
 
 KEY_CHANGED = WebhookEvent.ACCOUNT_KEY_STATUS_CHANGED
 
@@ -272,7 +273,11 @@ def test_the_api_subscribes_and_shows_the_secret_once(api, director, receiver):
     assert "secret" not in client.get(reverse("api:webhook-list")).json()["results"][0]
     rotated = client.post(reverse("api:webhook-rotate-secret", args=[pk])).json()["secret"]
     assert rotated != response.json()["secret"] and WebhookSubscription.objects.get(pk=pk).secret == rotated
-    patched = client.patch(reverse("api:webhook-detail", args=[pk]), {"is_active": False})
+    patched = client.patch(
+        reverse("api:webhook-detail", args=[pk]),
+        {"is_active": False},
+        **if_match(client, reverse("api:webhook-detail", args=[pk])),
+    )
     assert patched.status_code == 200 and patched.json()["is_active"] is False
 
 

@@ -19,6 +19,7 @@ from tests.factories import (
     FeedbackFactory,
     InteractionFactory,
 )
+from tests.http import if_match
 
 pytestmark = pytest.mark.django_db
 
@@ -139,8 +140,8 @@ def test_who_creates_changes_and_deletes_records(request, api, account, url, per
     existing = FACTORIES[url](account=account, **mine)
     # when they create, change and delete
     created = client.post(url, payload(url, account), format="json")
-    patched = client.patch(f"{url}{existing.pk}/", {}, format="json")
-    deleted = client.delete(f"{url}{existing.pk}/")
+    patched = client.patch(f"{url}{existing.pk}/", {}, format="json", **if_match(client, f"{url}{existing.pk}/"))
+    deleted = client.delete(f"{url}{existing.pk}/", **if_match(client, f"{url}{existing.pk}/"))
     # then all succeed, or all are forbidden and nothing changed
     if allowed:
         assert (created.status_code, patched.status_code, deleted.status_code) == (201, 200, 204), created.json()
@@ -157,25 +158,47 @@ def test_those_working_on_the_account_log_nps_but_change_or_delete_none(request,
     client = api(request.getfixturevalue(persona))
     existing = FeedbackFactory(account=account)
     created = client.post(FEEDBACK, payload(FEEDBACK, account), format="json")
-    patched = client.patch(f"{FEEDBACK}{existing.pk}/", {}, format="json")
-    deleted = client.delete(f"{FEEDBACK}{existing.pk}/")
+    patched = client.patch(
+        f"{FEEDBACK}{existing.pk}/", {}, format="json", **if_match(client, f"{FEEDBACK}{existing.pk}/")
+    )
+    deleted = client.delete(f"{FEEDBACK}{existing.pk}/", **if_match(client, f"{FEEDBACK}{existing.pk}/"))
     assert (created.status_code, patched.status_code, deleted.status_code) == (201, 403, 403)
 
 
 def test_only_the_logger_directors_and_integrations_change_an_advocacy_event(api, manager, colleague, account):
     event = AdvocacyEventFactory(account=account, logged_by=manager)
-    response = api(colleague).patch(f"{ADVOCACY}{event.pk}/", {"note": "edited"}, format="json")
+    response = api(colleague).patch(
+        f"{ADVOCACY}{event.pk}/",
+        {"note": "edited"},
+        format="json",
+        **if_match(api(colleague), f"{ADVOCACY}{event.pk}/"),
+    )
     assert response.status_code == 403
 
 
 def test_a_colleague_cannot_change_the_owners_interaction(api, manager, colleague, account):
     # given an interaction the owner had; the colleague neither had it nor owns the account
     interaction = InteractionFactory(account=account, user=manager)
-    response = api(colleague).patch(f"{INTERACTIONS}{interaction.pk}/", {"summary": "edited"}, format="json")
+    response = api(colleague).patch(
+        f"{INTERACTIONS}{interaction.pk}/",
+        {"summary": "edited"},
+        format="json",
+        **if_match(api(colleague), f"{INTERACTIONS}{interaction.pk}/"),
+    )
     assert response.status_code == 403
     # while the owner may change an interaction a colleague had
     theirs = InteractionFactory(account=account, user=colleague)
-    assert api(manager).patch(f"{INTERACTIONS}{theirs.pk}/", {"summary": "ok"}, format="json").status_code == 200
+    assert (
+        api(manager)
+        .patch(
+            f"{INTERACTIONS}{theirs.pk}/",
+            {"summary": "ok"},
+            format="json",
+            **if_match(api(manager), f"{INTERACTIONS}{theirs.pk}/"),
+        )
+        .status_code
+        == 200
+    )
 
 
 # --- feedback ---------------------------------------------------------------------------------------------
@@ -194,7 +217,12 @@ def test_feedback_refuses_a_contact_of_another_account(api, integration, account
     # when an answer on ``account`` names them, on create and on update
     created = api(integration).post(FEEDBACK, payload(FEEDBACK, account, contact=stranger.pk), format="json")
     answer = FeedbackFactory(account=account)
-    patched = api(integration).patch(f"{FEEDBACK}{answer.pk}/", {"contact": stranger.pk}, format="json")
+    patched = api(integration).patch(
+        f"{FEEDBACK}{answer.pk}/",
+        {"contact": stranger.pk},
+        format="json",
+        **if_match(api(integration), f"{FEEDBACK}{answer.pk}/"),
+    )
     # then both are a 400 on ``contact``
     assert created.status_code == 400
     assert created.json() == {"contact": ["This contact belongs to another account."]}
@@ -207,9 +235,24 @@ def test_feedback_cannot_name_a_contact_the_caller_cannot_see(api, director, out
     answer = FeedbackFactory(account=outsider_account)
     hidden = ContactFactory(account=account)
     # outsider cannot write feedback at all, so check the visibility of ``contact`` through a director's view
-    response = api(director).patch(f"{FEEDBACK}{answer.pk}/", {"contact": hidden.pk}, format="json")
+    response = api(director).patch(
+        f"{FEEDBACK}{answer.pk}/",
+        {"contact": hidden.pk},
+        format="json",
+        **if_match(api(director), f"{FEEDBACK}{answer.pk}/"),
+    )
     assert response.status_code == 400 and "contact" in response.json()
-    assert api(director).patch(f"{FEEDBACK}{answer.pk}/", {"contact": 999999}, format="json").status_code == 400
+    assert (
+        api(director)
+        .patch(
+            f"{FEEDBACK}{answer.pk}/",
+            {"contact": 999999},
+            format="json",
+            **if_match(api(director), f"{FEEDBACK}{answer.pk}/"),
+        )
+        .status_code
+        == 400
+    )
 
 
 @pytest.mark.parametrize(
@@ -284,7 +327,12 @@ def test_changing_a_verified_events_facts_withdraws_the_verification(api, manage
         account=account, logged_by=manager, verified=True, verified_by=colleague, verified_at=timezone.now()
     )
     # when the manager changes what happened
-    response = api(manager).patch(f"{ADVOCACY}{event.pk}/", {"kind": "case_study"}, format="json")
+    response = api(manager).patch(
+        f"{ADVOCACY}{event.pk}/",
+        {"kind": "case_study"},
+        format="json",
+        **if_match(api(manager), f"{ADVOCACY}{event.pk}/"),
+    )
     # then it must be vouched for again
     assert response.status_code == 200, response.json()
     assert (response.json()["verified"], response.json()["verified_by"], response.json()["verified_at"]) == (
@@ -300,7 +348,9 @@ def test_changing_a_verified_events_facts_withdraws_the_verification(api, manage
 )
 def test_verification_is_not_a_field(api, director, manager, account, field, value):
     event = AdvocacyEventFactory(account=account, logged_by=manager)
-    response = api(director).patch(f"{ADVOCACY}{event.pk}/", {field: value}, format="json")
+    response = api(director).patch(
+        f"{ADVOCACY}{event.pk}/", {field: value}, format="json", **if_match(api(director), f"{ADVOCACY}{event.pk}/")
+    )
     assert response.status_code == 400
     assert response.json() == {field: ["This field is read-only."]}
 
@@ -310,7 +360,12 @@ def test_an_account_cannot_refer_itself(api, manager, account):
     assert created.status_code == 400
     assert created.json() == {"referred_account": ["An account cannot refer itself."]}
     event = AdvocacyEventFactory(account=account, logged_by=manager)
-    patched = api(manager).patch(f"{ADVOCACY}{event.pk}/", {"referred_account": account.pk}, format="json")
+    patched = api(manager).patch(
+        f"{ADVOCACY}{event.pk}/",
+        {"referred_account": account.pk},
+        format="json",
+        **if_match(api(manager), f"{ADVOCACY}{event.pk}/"),
+    )
     assert patched.status_code == 400 and "referred_account" in patched.json()
 
 
@@ -354,7 +409,12 @@ def test_contract_rules_are_refused_with_400(api, integration, account, override
 
 def test_contract_end_before_start_is_refused_on_update(api, integration, account):
     contract = ContractFactory(account=account, starts_on=datetime.date(2025, 1, 1))
-    response = api(integration).patch(f"{CONTRACTS}{contract.pk}/", {"ends_on": "2024-06-30"}, format="json")
+    response = api(integration).patch(
+        f"{CONTRACTS}{contract.pk}/",
+        {"ends_on": "2024-06-30"},
+        format="json",
+        **if_match(api(integration), f"{CONTRACTS}{contract.pk}/"),
+    )
     assert response.status_code == 400
     assert response.json() == {"ends_on": ["The end date may not be before the start date."]}
 
@@ -385,8 +445,12 @@ def test_an_interaction_lists_its_contacts_and_defaults_to_the_caller(api, colle
     assert sorted(response.json()["contacts"]) == sorted([ana.pk, ben.pk])
     # and PATCH replaces the participants
     url = f"{INTERACTIONS}{response.json()['id']}/"
-    assert api(colleague).patch(url, {"contacts": [ben.pk]}, format="json").json()["contacts"] == [ben.pk]
-    assert api(colleague).patch(url, {"subject": "Renamed"}, format="json").json()["contacts"] == [ben.pk]
+    assert api(colleague).patch(url, {"contacts": [ben.pk]}, format="json", **if_match(api(colleague), url)).json()[
+        "contacts"
+    ] == [ben.pk]
+    assert api(colleague).patch(url, {"subject": "Renamed"}, format="json", **if_match(api(colleague), url)).json()[
+        "contacts"
+    ] == [ben.pk]
 
 
 def test_an_interaction_may_name_who_had_it(api, director, manager, account):
@@ -411,7 +475,12 @@ def test_an_interaction_refuses_contacts_of_another_account(api, director, accou
         INTERACTIONS, payload(INTERACTIONS, account, contacts=[ours.pk, stranger.pk]), format="json"
     )
     interaction = InteractionFactory(account=account, contacts=[ours])
-    patched = api(director).patch(f"{INTERACTIONS}{interaction.pk}/", {"contacts": [stranger.pk]}, format="json")
+    patched = api(director).patch(
+        f"{INTERACTIONS}{interaction.pk}/",
+        {"contacts": [stranger.pk]},
+        format="json",
+        **if_match(api(director), f"{INTERACTIONS}{interaction.pk}/"),
+    )
     # then it is a 400 on ``contacts`` and nothing changed
     assert created.status_code == 400
     assert created.json() == {"contacts": ["This contact belongs to another account."]}

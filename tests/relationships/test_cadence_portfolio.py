@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.choices import KeyStatus
 from relationships.cadence import contact_cadence_check
 from tests.factories import AccountFactory, ContactFactory, InteractionFactory
+from tests.http import if_match
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +157,12 @@ def test_the_api_shows_the_cadence_read_only(api, manager, checked):
     body = client.get(f"{ACCOUNTS}{acme.pk}/").json()
     assert body["contact_overdue_since"] == (timezone.localdate() - datetime.timedelta(days=10)).isoformat()
     assert body["last_contact_at"] is not None
-    refused = client.patch(f"{ACCOUNTS}{acme.pk}/", {"contact_overdue_since": None}, format="json")
+    refused = client.patch(
+        f"{ACCOUNTS}{acme.pk}/",
+        {"contact_overdue_since": None},
+        format="json",
+        **if_match(client, f"{ACCOUNTS}{acme.pk}/"),
+    )
     assert refused.status_code == 400
     assert list(refused.json()) == ["contact_overdue_since"]
 

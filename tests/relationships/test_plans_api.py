@@ -19,6 +19,7 @@ from tests.factories import (
     PlanObjectiveFactory,
     SwotItemFactory,
 )
+from tests.http import if_match
 
 pytestmark = pytest.mark.django_db
 
@@ -145,8 +146,8 @@ def test_who_creates_changes_and_deletes(request, api, account, plan, persona, m
     model = type(existing)
     # when they create, change and delete
     created = client.post(url, payload(url, account if url == PLANS else plan), format="json")
-    patched = client.patch(f"{url}{existing.pk}/", {}, format="json")
-    deleted = client.delete(f"{url}{existing.pk}/")
+    patched = client.patch(f"{url}{existing.pk}/", {}, format="json", **if_match(client, f"{url}{existing.pk}/"))
+    deleted = client.delete(f"{url}{existing.pk}/", **if_match(client, f"{url}{existing.pk}/"))
     # then what their role allows succeeds, the rest is forbidden
     may_delete = may_delete_plan if url == PLANS else may_write
     expected_create, expected_patch = (201, 200) if may_write else (403, 403)
@@ -223,14 +224,28 @@ def test_one_active_plan_per_account_and_day(api, manager, account, plan):
     draft = api(manager).post(PLANS, {**body, "status": "draft"}, format="json")
     assert draft.status_code == 201
     url = f"{PLANS}{draft.json()['id']}/"
-    assert api(manager).patch(url, {"status": "active"}, format="json").status_code == 400
-    assert api(manager).patch(f"{PLANS}{plan.pk}/", {"status": "closed"}, format="json").status_code == 200
-    assert api(manager).patch(url, {"status": "active"}, format="json").json()["status"] == "active"
+    assert (
+        api(manager).patch(url, {"status": "active"}, format="json", **if_match(api(manager), url)).status_code == 400
+    )
+    assert (
+        api(manager)
+        .patch(
+            f"{PLANS}{plan.pk}/", {"status": "closed"}, format="json", **if_match(api(manager), f"{PLANS}{plan.pk}/")
+        )
+        .status_code
+        == 200
+    )
+    assert (
+        api(manager).patch(url, {"status": "active"}, format="json", **if_match(api(manager), url)).json()["status"]
+        == "active"
+    )
 
 
 def test_a_plan_stays_with_its_account(api, director, plan):
     other = AccountFactory()
-    response = api(director).patch(f"{PLANS}{plan.pk}/", {"account": other.pk}, format="json")
+    response = api(director).patch(
+        f"{PLANS}{plan.pk}/", {"account": other.pk}, format="json", **if_match(api(director), f"{PLANS}{plan.pk}/")
+    )
     assert response.status_code == 400 and list(response.json()) == ["account"]
     assert AccountPlan.objects.get().account_id == plan.account_id
 
@@ -318,10 +333,20 @@ def test_an_action_goes_to_someone_working_on_the_account(request, api, manager,
 
 def test_marking_an_action_done_records_when(api, colleague, manager, plan):
     action = ActionItemFactory(plan=plan, owner=manager)
-    response = api(colleague).patch(f"{ACTIONS}{action.pk}/", {"status": "done"}, format="json")
+    response = api(colleague).patch(
+        f"{ACTIONS}{action.pk}/",
+        {"status": "done"},
+        format="json",
+        **if_match(api(colleague), f"{ACTIONS}{action.pk}/"),
+    )
     assert response.status_code == 200
     assert response.json()["completed_at"] is not None
-    reopened = api(colleague).patch(f"{ACTIONS}{action.pk}/", {"status": "open"}, format="json")
+    reopened = api(colleague).patch(
+        f"{ACTIONS}{action.pk}/",
+        {"status": "open"},
+        format="json",
+        **if_match(api(colleague), f"{ACTIONS}{action.pk}/"),
+    )
     assert reopened.json()["completed_at"] is None
 
 
@@ -329,9 +354,13 @@ def test_marking_an_action_done_records_when(api, colleague, manager, plan):
 def test_a_part_stays_in_its_plan(api, manager, account, plan, url):
     row = record(url, account, plan=plan)
     other = next_year_plan(account)
-    response = api(manager).patch(f"{url}{row.pk}/", {"plan": other.pk}, format="json")
+    response = api(manager).patch(
+        f"{url}{row.pk}/", {"plan": other.pk}, format="json", **if_match(api(manager), f"{url}{row.pk}/")
+    )
     assert response.status_code == 400 and list(response.json()) == ["plan"]
-    response = api(manager).patch(f"{url}{row.pk}/", {"account": other.account_id}, format="json")
+    response = api(manager).patch(
+        f"{url}{row.pk}/", {"account": other.account_id}, format="json", **if_match(api(manager), f"{url}{row.pk}/")
+    )
     assert response.status_code == 400 and response.json() == {"account": ["This field is read-only."]}
 
 

@@ -17,6 +17,7 @@ from accounts.models import AccountScore, ScoringRun
 from accounts.scoring.runs import scoring_run_perform
 from accounts.tasks import scoring_run_execute_task
 from tests.factories import AccountFactory, AccountScoreFactory, OrderFactory, ScoringRunFactory, score_current
+from tests.http import if_match
 from tests.workers import private_worker
 
 pytestmark = pytest.mark.django_db
@@ -181,8 +182,11 @@ def test_account_manager_does_not_see_a_run(api, manager):
 def test_runs_cannot_be_changed_or_deleted(api, director):
     run = ScoringRunFactory()
     client = api(director)
-    assert client.patch(f"{RUNS}{run.pk}/", {"status": "failed"}).status_code == 405
-    assert client.delete(f"{RUNS}{run.pk}/").status_code == 405
+    assert (
+        client.patch(f"{RUNS}{run.pk}/", {"status": "failed"}, **if_match(client, f"{RUNS}{run.pk}/")).status_code
+        == 405
+    )
+    assert client.delete(f"{RUNS}{run.pk}/", **if_match(client, f"{RUNS}{run.pk}/")).status_code == 405
 
 
 # --- an account's latest score ---------------------------------------------------------------------------------
@@ -307,7 +311,11 @@ def test_account_shows_kas_and_previous_kas_read_only(api, director, account):
     client = api(director)
     # when it is read, and someone tries to write kas_previous
     body = client.get(f"/api/v1/accounts/{account.pk}/").json()
-    refused = client.patch(f"/api/v1/accounts/{account.pk}/", {"kas_previous": "10.00"})
+    refused = client.patch(
+        f"/api/v1/accounts/{account.pk}/",
+        {"kas_previous": "10.00"},
+        **if_match(client, f"/api/v1/accounts/{account.pk}/"),
+    )
     # then both are shown and kas_previous is not taken
     assert (body["kas"], body["kas_previous"]) == ("71.00", "64.25")
     assert refused.status_code == 400
