@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
@@ -103,7 +104,10 @@ def attr(path: str) -> Callable[[Any], Any]:
             elif isinstance(value, (tuple, list)) and name.isdigit():  # a row that is a tuple: "0.name"
                 value = value[int(name)]
             else:
-                value = getattr(value, name)
+                try:
+                    value = getattr(value, name)
+                except ObjectDoesNotExist:  # a one-to-one not made yet (an account never on the ladder)
+                    return None
         return value() if inspect.ismethod(value) else value  # get_kind_display
 
     return read

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import csv
 import datetime
+import html
 import io
 import json
+import re
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -17,10 +20,14 @@ from django.utils import timezone
 from rest_framework import mixins
 
 from accounts.models import Account
+from benefits.models import BenefitType
 from kam import webhooks
 from kam.api import urls as api_urls
 from kam.api.csv import csv_resource
+from kam.api_tokens import api_token_create
 from kam.csv_export import csv_cell
+from kam.models import OutboxEvent, WebhookDelivery, WebhookSubscription
+from relationships.models import LadderOverride, PartnerProposal
 from tests.benefits.factories import BenefitBudgetFactory, BenefitGrantFactory
 from tests.factories import (
     AccountFactory,
@@ -298,3 +305,168 @@ def test_dates_are_iso(api, director, account):
     OrderFactory(account=account, order_date=datetime.date(2024, 2, 29))
     (row,) = as_dicts(parse(api(director).get(reverse("api:order-list"), {"format": "csv"})))
     assert row["order_date"] == "2024-02-29"
+
+
+# --- pages ------------------------------------------------------------------------------------------------------
+
+
+def export_link(response) -> str:
+    """The href of the page's Export CSV link."""
+    assert response.status_code == 200
+    found = re.findall(
+        r'<a class="[^"]*kam-export-csv[^"]*" href="([^"]+)"[^>]*>Export CSV</a>', response.content.decode()
+    )
+    assert len(found) == 1, "one Export CSV link"
+    return html.unescape(found[0])
+
+
+def active_grant(account, *, decided_by):
+    return BenefitGrantFactory(
+        account=account, status="active", decided_by=decided_by, decided_at=timezone.now(), committed_cost=Decimal(1)
+    )
+
+
+@pytest.fixture
+def pages_data(everything, director, manager, account):
+    """Rows for every list page: the API data, a token, a webhook delivery, queued approvals."""
+    api_token_create(user=director, name="BI")
+    subscription = WebhookSubscription.objects.get()
+    event = OutboxEvent.objects.create(
+        uid=uuid.uuid4(),
+        event="account.key_status_changed",
+        payload={"account": account.pk},
+        occurred_at=timezone.now(),
+    )
+    WebhookDelivery.objects.create(subscription=subscription, event=event)
+    PartnerProposal.objects.create(account=account, as_of=timezone.localdate(), evidence={})
+    LadderOverride.objects.create(
+        account=account,
+        stage="client",
+        reason="Strategic for the region.",
+        expires_on=timezone.localdate() + datetime.timedelta(days=30),
+        requested_by=manager,
+    )
+    active_grant(account, decided_by=director)
+    return subscription
+
+
+PAGES = [
+    ("accounts:account_list", {}, 2),
+    ("accounts:scoring_run_list", {}, 1),
+    ("notification_list", {}, 1),
+    ("tokens", {}, 1),
+    ("webhooks:list", {}, 1),
+    ("webhooks:detail", {"pk": "subscription"}, 1),
+    ("benefits:catalog", {}, None),
+    ("benefits:approvals", {}, 2),
+    ("benefits:budgets", {}, 1),
+    ("benefits:roi", {}, 1),
+    ("ladder:queue", {}, 2),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs", "rows"), PAGES, ids=[name for name, _, _ in PAGES])
+def test_every_list_page_links_its_csv_download(client, director, pages_data, name, kwargs, rows):
+    # given a director on a list page with rows
+    client.force_login(director)
+    url = reverse(name, kwargs=dict.fromkeys(kwargs, pages_data.pk))
+    # when they follow its Export CSV link
+    link = export_link(client.get(url))
+    response = client.get(link)
+    # then it downloads the page's rows as CSV
+    assert response.status_code == 200 and response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="')
+    header, *body = parse(response)
+    assert header and all(header)
+    if rows is not None:
+        assert len(body) == rows, body
+    else:
+        assert len(body) == BenefitType.objects.count()
+
+
+def test_the_portfolio_export_has_every_page_in_the_pages_filters_and_sort(client, manager, outsider):
+    # given 30 customer accounts of a manager (two pages), a supplier, and another manager's account
+    for number in range(30):
+        AccountFactory(name=f"Customer {number:02d}", owner=manager)
+    AccountFactory(name="Supplier", kind="supplier", owner=manager)
+    AccountFactory(name="Not mine", owner=outsider)
+    client.force_login(manager)
+    # when they filter to customers sorted by name descending, on page 2, and follow Export CSV
+    page = client.get(reverse("accounts:account_list"), {"kind": "customer", "ordering": "-name", "page": 2})
+    link = export_link(page)
+    assert "page=" not in link and "kind=customer" in link and "ordering=-name" in link
+    rows = as_dicts(parse(client.get(link)))
+    # then the CSV has all 30 (not page 2's 5), in the page's order, and nothing of anyone else
+    assert [row["Name"] for row in rows] == [f"Customer {number:02d}" for number in reversed(range(30))]
+    assert {row["Owner"] for row in rows} == {"manager"}
+
+
+def test_the_portfolios_htmx_partial_carries_the_link_with_the_filters(client, manager, account):
+    client.force_login(manager)
+    partial = client.get(reverse("accounts:account_list"), {"search": "Acme"}, HTTP_HX_REQUEST="true")
+    assert "search=Acme" in export_link(partial)
+
+
+def test_export_visibility_on_pages(client, manager, outsider, director, account, outsider_account):
+    # given a grant and a notification on each manager's account
+    active_grant(account, decided_by=director)
+    active_grant(outsider_account, decided_by=director)
+    NotificationFactory(recipient=manager, account=account)
+    NotificationFactory(recipient=outsider, account=outsider_account)
+    client.force_login(manager)
+    # when the manager exports the portfolio, the ROI report and their notifications
+    accounts = as_dicts(parse(client.get(reverse("accounts:account_list"), {"export": "csv"})))
+    roi = as_dicts(parse(client.get(reverse("benefits:roi"), {"export": "csv"})))
+    notifications = as_dicts(parse(client.get(reverse("notification_list"), {"export": "csv"})))
+    # then each holds only what the manager's pages show
+    assert [row["Name"] for row in accounts] == ["Acme Industries"]
+    assert [row["Account"] for row in roi] == ["Acme Industries"]
+    assert [row["Account"] for row in notifications] == ["Acme Industries"]
+
+
+def test_a_page_the_user_may_not_see_is_not_exported_either(client, manager, outsider, director, pages_data):
+    # given a manager, who may not see webhooks, scoring runs or the approval queues
+    client.force_login(manager)
+    # then the export answers as the page does: 404 for a subscription, 403 for a director's page
+    detail = reverse("webhooks:detail", kwargs={"pk": pages_data.pk})
+    assert client.get(detail).status_code == client.get(detail, {"export": "csv"}).status_code == 404
+    for name in ("accounts:scoring_run_list", "webhooks:list", "benefits:approvals", "ladder:queue"):
+        assert client.get(reverse(name), {"export": "csv"}).status_code == 403, name
+
+
+def test_anonymous_page_export_goes_to_the_login(client, account):
+    response = client.get(reverse("accounts:account_list"), {"export": "csv"})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_a_bad_filter_is_the_pages_400_not_a_csv(client, manager, account):
+    client.force_login(manager)
+    response = client.get(reverse("notification_list"), {"unread": "maybe", "export": "csv"})
+    assert response.status_code == 400 and not response.streaming
+
+
+def test_page_cells_are_formula_safe(client, manager):
+    AccountFactory(name="=cmd|' /C calc'!A0", owner=manager)
+    client.force_login(manager)
+    (row,) = as_dicts(parse(client.get(reverse("accounts:account_list"), {"export": "csv"})))
+    assert row["Name"] == "'=cmd|' /C calc'!A0"
+
+
+def test_the_portfolio_export_reads_as_often_for_30_accounts_as_for_3(client, manager, colleague):
+    client.force_login(manager)
+    url = reverse("accounts:account_list")
+
+    def export() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            rows = parse(client.get(url, {"export": "csv"}))
+        return len(queries), len(rows) - 1
+
+    for _ in range(3):
+        ContactFactory(account=AccountFactory(owner=manager, team=[colleague]))
+    few = export()
+    for _ in range(27):
+        ContactFactory(account=AccountFactory(owner=manager, team=[colleague]))
+    many = export()
+    assert (few[1], many[1]) == (3, 30)
+    assert few[0] == many[0]
