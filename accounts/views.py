@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.middleware import HtmxDetails
 
 from accounts import permissions, selectors, services
-from accounts.choices import INDUSTRY_SUGGESTIONS
+from accounts.choices import INDUSTRY_SUGGESTIONS, KeyStatus, LadderStage
 from accounts.filters import AccountFilterSet
 from accounts.forms import AccountForm, ContactForm, ScoringPolicyForm, ScoringRunForm, portfolio_filter_form
 from accounts.models import Account, Contact, ScoringPolicy
@@ -31,6 +31,7 @@ from accounts.scoring import selectors as scoring_selectors
 from accounts.scoring.advice import key_advice
 from accounts.scoring.schedule import scoring_nightly_next
 from benefits.views import benefits_context
+from kam.csv_export import Column, col, csv_export_requested, csv_page_response, label, user_name
 from relationships.ladder.views import ladder_context
 from relationships.selectors import account_stakeholder_map
 from relationships.views import account_plan_context, advocacy_context, feedback_context, interactions_context
@@ -41,6 +42,40 @@ SCORING_RUNS_PAGE_SIZE = 25
 SCORE_TREND_RUNS = 12
 # Query parameters that only arrange the portfolio; any other non-empty one narrows it.
 ARRANGING_PARAMETERS = frozenset({"ordering", "page"})
+
+
+# The portfolio's CSV: the columns of its table, as values.
+ACCOUNT_COLUMNS = [
+    col("ID", "pk"),
+    col("Name", "name"),
+    col("External ID", "external_id"),
+    col("Kind", "get_kind_display"),
+    col("Industry", "industry"),
+    col("Country", "country"),
+    Column("Owner", user_name("owner")),
+    Column("Stage", label(LadderStage, "stage")),
+    Column("Key status", label(KeyStatus, "key_status")),
+    col("KAS", "kas"),
+    col("KAS of the run before", "kas_previous"),
+    col("Contacts", "contact_count"),
+    col("Last contact", "last_contact_at"),
+    col("Contact overdue since", "contact_overdue_since"),
+    col("Active", "is_active"),
+    col("Updated", "updated_at"),
+]
+SCORING_RUN_COLUMNS = [
+    col("ID", "pk"),
+    col("As of", "as_of"),
+    col("Status", "get_status_display"),
+    col("Policy", "policy.version"),
+    col("Accounts scored", "accounts_scored"),
+    col("Status changes", "status_changes"),
+    col("Requested by", "requested_by.username"),
+    col("Requested", "created_at"),
+    col("Started", "started_at"),
+    col("Finished", "finished_at"),
+    col("Error", "error"),
+]
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -68,6 +103,8 @@ def account_list(request: HtmxHttpRequest) -> HttpResponse:
     portfolio_filter_form(filterset.form)
     page = None
     if filterset.is_valid():
+        if csv_export_requested(request):
+            return csv_page_response(rows=filterset.qs, columns=ACCOUNT_COLUMNS, resource="accounts")
         page = Paginator(filterset.qs, PORTFOLIO_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": filterset.form,
@@ -276,6 +313,10 @@ def scoring_run_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Scoring run as of {run.as_of:%-d %b %Y} queued.")
             return redirect("accounts:scoring_run_list")
+    if csv_export_requested(request):
+        return csv_page_response(
+            rows=scoring_selectors.scoring_runs(), columns=SCORING_RUN_COLUMNS, resource="scoring-runs"
+        )
     page = Paginator(scoring_selectors.scoring_runs(), SCORING_RUNS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "accounts/scoringrun_list.html", {"form": form, "page": page})
 

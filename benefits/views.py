@@ -37,6 +37,7 @@ from benefits.forms import (
 )
 from benefits.models import BenefitGrant, BenefitType
 from kam.constraints import errors_by_field
+from kam.csv_export import Column, col, csv_export_requested, csv_page_response, user_name
 from kam.roles import is_integration
 
 if TYPE_CHECKING:
@@ -234,6 +235,27 @@ def cost_record(request: HtmxHttpRequest, account_pk: int, pk: int) -> HttpRespo
 # --- the director's queue --------------------------------------------------------------------------------------
 
 
+APPROVAL_COLUMNS = [
+    col("Grant ID", "grant.pk"),
+    col("Requested", "grant.created_at"),
+    col("Account ID", "grant.account_id"),
+    col("Account", "grant.account.name"),
+    Column("Owner", user_name("grant.account.owner")),
+    col("Benefit", "grant.benefit_type.name"),
+    col("Category", "grant.benefit_type.get_category_display"),
+    col("Value", "grant.value"),
+    col("Unit", "grant.benefit_type.unit"),
+    col("Valid from", "grant.valid_from"),
+    col("Valid to", "grant.valid_to"),
+    col("Estimated annual cost", "grant.estimated_annual_cost"),
+    col("Would commit", "would_commit"),
+    Column("Budget", lambda item: str(item.budget) if item.budget else None),
+    Column("Requested by", user_name("grant.requested_by")),
+    col("Justification", "grant.justification"),
+    Column("No longer eligible", lambda item: "; ".join(failure.message for failure in item.failures)),
+]
+
+
 @login_required
 @require_safe
 def approvals(request: HttpRequest) -> HttpResponse:
@@ -241,6 +263,8 @@ def approvals(request: HttpRequest) -> HttpResponse:
     if not permissions.can_decide_benefit(request.user):
         raise PermissionDenied("The benefit approvals are for KAM directors.")
     queue = page_selectors.approval_queue(user=request.user)
+    if csv_export_requested(request):
+        return csv_page_response(rows=queue, columns=APPROVAL_COLUMNS, resource="benefit-requests")
     return render(
         request,
         "benefits/benefitgrant_queue.html",
@@ -249,6 +273,23 @@ def approvals(request: HttpRequest) -> HttpResponse:
 
 
 # --- budgets -----------------------------------------------------------------------------------------------------
+
+
+BUDGET_COLUMNS = [
+    col("ID", "budget.pk"),
+    col("Category", "budget.get_category_display"),
+    col("Period start", "budget.period_start"),
+    col("Period end", "budget.period_end"),
+    col("Amount", "budget.amount"),
+    col("Committed", "budget.committed"),
+    col("Consumed", "budget.consumed"),
+    col("Available", "budget.available"),
+    col("Committed (%)", "committed_pct"),
+    col("Consumed (%)", "consumed_pct"),
+    Column("Grants", lambda use: len(use.grants)),
+    col("Current", "is_current"),
+    col("Note", "budget.note"),
+]
 
 
 def _may_see_budgets(user: Any) -> None:
@@ -281,6 +322,9 @@ def budgets(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"{budget} added.")
             return redirect(budget)
     today = timezone.localdate()
+    if csv_export_requested(request):
+        uses = page_selectors.budget_uses(user=request.user, today=today)
+        return csv_page_response(rows=uses, columns=BUDGET_COLUMNS, resource="benefit-budgets")
     context = {
         "budgets": page_selectors.budget_uses(user=request.user, today=today),
         "form": form,
@@ -310,11 +354,26 @@ def budget_update(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the catalog -------------------------------------------------------------------------------------------------
 
 
+CATALOG_COLUMNS = [
+    col("ID", "0.pk"),
+    col("Code", "0.code"),
+    col("Benefit", "0.name"),
+    col("Category", "0.get_category_display"),
+    col("Unit", "0.unit"),
+    col("Maximum", "0.max_value"),
+    Column("Eligibility", lambda entry: entry[1]),
+    col("Active", "0.is_active"),
+    col("Description", "0.description"),
+]
+
+
 @login_required
 @require_safe
 def catalog(request: HttpRequest) -> HttpResponse:
     """Every benefit of the catalog with its unit, maximum and eligibility in words."""
     entries = [(benefit_type, rules_described(benefit_type)) for benefit_type in selectors.benefit_types()]
+    if csv_export_requested(request):
+        return csv_page_response(rows=entries, columns=CATALOG_COLUMNS, resource="benefit-catalog")
     context = {"entries": entries, "can_edit": permissions.can_decide_benefit(request.user), "section": "catalog"}
     return render(request, "benefits/benefittype_list.html", context)
 
@@ -368,6 +427,22 @@ def type_update(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the ROI report ----------------------------------------------------------------------------------------------
 
 
+ROI_COLUMNS = [
+    col("Grant ID", "pk"),
+    col("Account ID", "account_id"),
+    col("Account", "account.name"),
+    col("Benefit", "benefit_type.name"),
+    col("Category", "benefit_type.get_category_display"),
+    col("Status", "get_status_display"),
+    col("Valid from", "valid_from"),
+    col("Valid to", "valid_to"),
+    col("Revenue during", "revenue_during"),
+    col("Revenue before", "revenue_before"),
+    col("Cost", "cost"),
+    col("ROI", "roi"),
+]
+
+
 @login_required
 @require_safe
 def roi(request: HttpRequest) -> HttpResponse:
@@ -377,6 +452,8 @@ def roi(request: HttpRequest) -> HttpResponse:
     chosen = filters.filters()
     today = timezone.localdate()
     grants = page_selectors.grant_roi_report(user=request.user, today=today, **chosen)
+    if csv_export_requested(request):
+        return csv_page_response(rows=grants, columns=ROI_COLUMNS, resource="benefit-roi")
     page = Paginator(grants, ROI_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filters": filters,

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 
 from accounts.choices import KeyStatus, LadderStage
+from kam.csv_export import csv_cell
 from kam.dashboard import STATUS_ORDER, Dashboard, percent
 
 
@@ -29,23 +30,13 @@ class Table:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(self.headers)
         for row in [*self.rows, *([self.footer] if self.footer else [])]:
-            writer.writerow([_csv_cell(cell) for cell in row])
+            writer.writerow([csv_cell(cell) for cell in row])
         return out.getvalue()
 
     @property
     def body(self) -> list[tuple[list[Any], str | None]]:
         links = self.links or [None] * len(self.rows)
         return list(zip(self.rows, links, strict=True))
-
-
-def _csv_cell(cell: Any) -> Any:
-    """A cell as a spreadsheet should read it: nothing as empty, and text that a spreadsheet would take for a
-    formula (an account named ``=HYPERLINK(…)``) quoted with a leading apostrophe. Numbers stay numbers."""
-    if cell is None:
-        return ""
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + cell
-    return cell
 
 
 def _money(label: str) -> str:

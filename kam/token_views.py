@@ -19,12 +19,25 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kam import selectors, services
+from kam.csv_export import Column, col, csv_export_requested, csv_page_response, user_name
 from kam.filters import ApiTokenFilterSet
 from kam.forms import ApiTokenForm
 from kam.models import ApiToken
 from kam.roles import is_director
 
 TOKENS_PAGE_SIZE = 50
+
+
+# Never the key (it is not stored): its prefix, as the page shows it.
+TOKEN_COLUMNS = [
+    col("ID", "pk"),
+    col("Name", "name"),
+    col("Prefix", "prefix"),
+    Column("User", user_name("user")),
+    col("Created", "created_at"),
+    col("Last used", "last_used_at"),
+    col("Revoked", "revoked_at"),
+]
 
 
 @login_required
@@ -49,6 +62,8 @@ def api_token_list(request: HttpRequest) -> HttpResponse:
     filterset = ApiTokenFilterSet(request.GET, queryset=selectors.api_token_list(user=request.user), request=request)
     page = None
     if filterset.is_valid():
+        if csv_export_requested(request):
+            return csv_page_response(rows=filterset.qs, columns=TOKEN_COLUMNS, resource="api-tokens")
         page = Paginator(filterset.qs, TOKENS_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,

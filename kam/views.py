@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from benefits.selectors import ROI_METHOD
 from kam import dashboard, reports, selectors, services
+from kam.csv_export import col, csv_export_requested, csv_page_response
 from kam.filters import NotificationFilterSet
 from kam.forms import DashboardFilterForm
 from kam.roles import is_director
@@ -92,6 +93,19 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.page_not_found(request, exception)
 
 
+NOTIFICATION_COLUMNS = [
+    col("ID", "pk"),
+    col("Created", "created_at"),
+    col("Kind", "kind"),
+    col("Title", "title"),
+    col("Account ID", "account_id"),
+    col("Account", "account.name"),
+    col("Body", "body"),
+    col("Link", "url"),
+    col("Read", "read_at"),
+]
+
+
 @login_required
 @require_safe
 def notification_list(request: HttpRequest) -> HttpResponse:
@@ -100,6 +114,8 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     filterset = NotificationFilterSet(request.GET, queryset=selectors.notification_list(user=request.user))
     page = None
     if filterset.is_valid():
+        if csv_export_requested(request):
+            return csv_page_response(rows=filterset.qs, columns=NOTIFICATION_COLUMNS, resource="notifications")
         page = Paginator(filterset.qs, NOTIFICATIONS_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": filterset.form,

@@ -14,11 +14,35 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from kam import webhooks
+from kam.csv_export import Column, col, csv_export_requested, csv_page_response
 from kam.forms import WebhookSubscriptionForm
 from kam.models import DeliveryStatus
 from kam.roles import is_director
 
 DELIVERIES_PAGE_SIZE = 25
+# Never the secret.
+SUBSCRIPTION_COLUMNS = [
+    col("ID", "pk"),
+    col("Name", "name"),
+    col("URL", "url"),
+    Column("Events", lambda subscription: " ".join(subscription.events)),
+    col("Active", "is_active"),
+    col("Delivered", "delivered"),
+    col("Retrying or failed", "failing"),
+    col("Created", "created_at"),
+]
+DELIVERY_COLUMNS = [
+    col("ID", "pk"),
+    col("Created", "created_at"),
+    col("Event", "event.event"),
+    col("Event ID", "event.uid"),
+    col("Status", "get_status_display"),
+    col("Attempts", "attempts"),
+    col("Last HTTP status", "last_status_code"),
+    col("Last error", "last_error"),
+    col("Next attempt", "next_attempt_at"),
+    col("Delivered", "delivered_at"),
+]
 
 
 def _director(request: HttpRequest) -> None:
@@ -47,6 +71,8 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
         delivered=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.SUCCEEDED)),
         failing=Count("deliveries", filter=Q(deliveries__status__in=[DeliveryStatus.RETRYING, DeliveryStatus.FAILED])),
     )
+    if csv_export_requested(request):
+        return csv_page_response(rows=subscriptions, columns=SUBSCRIPTION_COLUMNS, resource="webhooks")
     context = {"form": form, "subscriptions": subscriptions, "created": created, "secret": secret}
     return render(request, "kam/webhook_list.html", context, status=status)
 
@@ -59,6 +85,8 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
 def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
     subscription = webhooks.subscription_get(user=request.user, pk=pk)
     deliveries = webhooks.delivery_list(user=request.user, subscription=subscription).prefetch_related("attempt_log")
+    if csv_export_requested(request):
+        return csv_page_response(rows=deliveries, columns=DELIVERY_COLUMNS, resource=f"webhook-{pk}-deliveries")
     page = Paginator(deliveries, DELIVERIES_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "kam/webhook_detail.html", {"subscription": subscription, "page": page})
 

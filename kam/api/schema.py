@@ -20,6 +20,8 @@ from kam.api.safe_writes import (
     SafeWritesMixin,
 )
 
+from kam.api.csv import CSV_FORMAT, CSV_MEDIA_TYPE, is_list_operation
+
 VALIDATION_ERROR = {
     "type": "object",
     "description": "Each key names the offending field (or `non_field_errors`); each value lists messages.",
@@ -36,7 +38,37 @@ def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+CSV_LIST = {
+    "type": "string",
+    "description": "Every row of the list under the same filters and ordering (not one page): a header row of "
+    "field names, nested objects flattened to `parent.child` columns, lists and JSON values as JSON text.",
+}
+FORMAT_DESCRIPTION = (
+    "`csv` answers the whole filtered list as a CSV download (as does `Accept: text/csv`); `json` or none: JSON."
+)
+
+
 class KamAutoSchema(AutoSchema):
+    def map_renderers(self, attribute):
+        # CSV is negotiated on list operations only (kam/api/csv.py), so only they document it.
+        found = super().map_renderers(attribute)
+        if is_list_operation(self.view, self.method):
+            return found
+        return [value for value in found if value not in (CSV_MEDIA_TYPE, CSV_FORMAT)]
+
+    def _get_format_parameters(self):
+        parameters = super()._get_format_parameters()
+        for parameter in parameters:
+            parameter["description"] = FORMAT_DESCRIPTION
+        return parameters
+
+    def _get_response_for_code(self, serializer, status_code, media_types=None, direction="response"):
+        response = super()._get_response_for_code(serializer, status_code, media_types, direction)
+        content = response.get("content", {})
+        if CSV_MEDIA_TYPE in content:
+            content[CSV_MEDIA_TYPE] = {"schema": CSV_LIST}
+        return response
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":

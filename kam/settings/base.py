@@ -151,8 +151,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON in, JSON out: one body format to document, validate and test.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PAGINATION_CLASS": "kam.api.pagination.KamPagination",
+    # Lists also answer CSV (``?format=csv`` or ``Accept: text/csv``): the whole filtered set, streamed. Only list
+    # operations negotiate it; see kam/api/csv.py.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "kam.api.csv.CsvRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "kam.api.csv.ListOnlyCsvNegotiation",
+    "DEFAULT_PAGINATION_CLASS": "kam.api.csv.CsvPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": ["kam.api.throttling.ApiRateThrottle"],
     "DEFAULT_FILTER_BACKENDS": [

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -24,6 +25,7 @@ from accounts.choices import LadderStage
 from accounts.forms import DecisionForm
 from accounts.models import Account
 from kam.constraints import errors_by_field
+from kam.csv_export import Column, col, csv_export_requested, csv_page_response, label, user_name
 from relationships import selectors, services
 from relationships.ladder.forms import LadderOverrideForm
 from relationships.models import LadderOverride, PartnerProposal
@@ -187,13 +189,35 @@ def ladder_board(request: HttpRequest) -> HttpResponse:
     return render(request, "relationships/ladder_board.html", {"board": board, "section": "ladder_board"})
 
 
+# The queue's two lists in one download, a row per request, oldest first within each.
+LADDER_QUEUE_COLUMNS = [
+    Column("Request", lambda item: "Partner proposal" if isinstance(item, PartnerProposal) else "Stage override"),
+    col("ID", "pk"),
+    col("Requested", "created_at"),
+    col("Account ID", "account_id"),
+    col("Account", "account.name"),
+    Column("Current stage", label(LadderStage, "account.ladder_state.stage")),
+    Column("Rule stage", label(LadderStage, "account.ladder_state.rule_stage")),
+    Column(
+        "Stage asked for",
+        lambda item: LadderStage.PARTNER.label if isinstance(item, PartnerProposal) else LadderStage(item.stage).label,
+    ),
+    Column("Requested by", lambda item: user_name("requested_by")(item) if isinstance(item, LadderOverride) else None),
+    Column("Reason", lambda item: item.reason if isinstance(item, LadderOverride) else None),
+    Column("Expires on", lambda item: item.expires_on if isinstance(item, LadderOverride) else None),
+]
+
+
 @login_required
 @require_safe
-def ladder_queue(request: HttpRequest) -> HttpResponse:
+def ladder_queue(request: HttpRequest) -> HttpResponseBase:
     """A director's queue: open Partner proposals and override requests."""
     if not permissions.can_decide_ladder(request.user):
         raise PermissionDenied("The approval queue is for KAM directors.")
     queue = selectors.ladder_queue(user=request.user)
+    if csv_export_requested(request):
+        rows = [*queue["proposals"], *queue["override_requests"]]
+        return csv_page_response(rows=rows, columns=LADDER_QUEUE_COLUMNS, resource="ladder-queue")
     return render(
         request,
         "relationships/ladder_queue.html",
