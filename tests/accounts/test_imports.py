@@ -9,9 +9,11 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
-from accounts.imports import ERRORS_KEPT, import_csv
-from accounts.models import Account, Contact, Invoice, Order
+from accounts.imports import ERRORS_KEPT, import_csv, import_job_execute
+from accounts.models import Account, Contact, ImportJob, ImportJobStatus, Invoice, Order
 from tests.factories import AccountFactory, ContactFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -313,3 +315,178 @@ def test_orders_written_have_their_accounts_ladder_evaluated(integration, accoun
     with django_capture_on_commit_callbacks() as callbacks:
         import_csv(kind="orders", file=orders_csv(good_order(1)), actor=integration)
     assert callbacks == []  # nothing changed, nothing to evaluate
+
+
+# --- the command ----------------------------------------------------------------------------------------------------
+
+
+def test_command_imports_a_file_and_prints_a_summary(tmp_path, account, integration):
+    path = tmp_path / "orders.csv"
+    path.write_text(ORDERS_HEADER + good_order(1) + "\n" + good_order(2) + "\n")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_csv", "orders", str(path), "--user", "erp", stdout=out, stderr=err)
+    assert "orders: 2 rows — 2 created, 0 updated, 0 unchanged" in out.getvalue()
+    assert "validating" in err.getvalue() and "writing" in err.getvalue()
+    assert Order.objects.count() == 2
+
+
+def test_command_prints_every_error_and_fails(tmp_path, account):
+    path = tmp_path / "orders.csv"
+    path.write_text(ORDERS_HEADER + good_order(1) + "\nERP-ACME,SO-2,2025-03-01,-5,0,standard,confirmed\n")
+    out = io.StringIO()
+    with pytest.raises(CommandError, match=r"1 error\(s\) in 2 rows; nothing was written"):
+        call_command("import_csv", "orders", str(path), stdout=out, stderr=io.StringIO())
+    assert "line 3: net_amount: Ensure this value is greater than or equal to 0." in out.getvalue()
+    assert not Order.objects.exists()
+
+
+def test_command_refuses_a_manager_and_a_missing_file(tmp_path, manager):
+    path = tmp_path / "orders.csv"
+    path.write_text(ORDERS_HEADER)
+    with pytest.raises(CommandError, match="directors and integrations"):
+        call_command("import_csv", "orders", str(path), "--user", "manager", stderr=io.StringIO())
+    with pytest.raises(CommandError, match="No such file"):
+        call_command("import_csv", "orders", str(tmp_path / "nope.csv"), stderr=io.StringIO())
+
+
+def test_command_exit_code_is_non_zero_when_invalid(tmp_path, account):
+    path = tmp_path / "orders.csv"
+    path.write_text("colour\nred\n")
+    with pytest.raises(SystemExit) as exit_info:
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["manage.py", "import_csv", "orders", str(path)])
+    assert exit_info.value.code == 1
+
+
+# --- the page ---------------------------------------------------------------------------------------------------------
+
+
+def upload(name: str, text: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
+
+
+def test_director_uploads_a_file_and_the_worker_imports_it(
+    client, director, account, django_capture_on_commit_callbacks
+):
+    client.force_login(director)
+    # when a director uploads a file of orders
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post("/imports/", {"kind": "orders", "file": upload("o.csv", ORDERS_HEADER + good_order(1))})
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/imports/{job.pk}/"
+    assert (job.status, job.file_name, job.requested_by) == (ImportJobStatus.QUEUED, "o.csv", director)
+    assert len(callbacks) == 1  # the worker's task, once the upload commits
+    # the page shows it queued and polls
+    page = client.get(f"/imports/{job.pk}/")
+    assert page.status_code == 200 and b"hx-trigger" in page.content
+    # when the worker runs it
+    job = import_job_execute(job_id=job.pk)
+    assert (job.status, job.created, job.data) == (ImportJobStatus.SUCCEEDED, 1, b"")
+    assert Order.objects.filter(external_id="SO-00001").exists()
+    # then the list shows it and the status panel stops polling
+    assert b"o.csv" in client.get("/imports/").content
+    assert b"hx-trigger" not in client.get(f"/imports/{job.pk}/status/").content
+
+
+def test_the_job_page_shows_row_errors_and_offers_them_as_csv(client, director, account):
+    client.force_login(director)
+    client.post(
+        "/imports/",
+        {
+            "kind": "orders",
+            "file": upload(
+                "bad.csv", ORDERS_HEADER + good_order(1) + "\nERP-ACME,X,2025-03-01,abc,0,standard,confirmed\n"
+            ),
+        },
+    )
+    job = import_job_execute(job_id=ImportJob.objects.get().pk)
+    assert (job.status, job.error_count) == (ImportJobStatus.FAILED, 1)
+    assert not Order.objects.exists()
+    page = client.get(f"/imports/{job.pk}/").content.decode()
+    assert "“abc” is not a decimal number." in page and "Download errors as CSV" in page
+    errors = client.get(f"/imports/{job.pk}/errors.csv")
+    assert errors["Content-Type"].startswith("text/csv")
+    assert errors.content.decode().splitlines() == ["line,field,message", "3,net_amount,“abc” is not a decimal number."]
+
+
+def test_a_file_with_the_wrong_columns_is_refused_on_upload(client, director):
+    client.force_login(director)
+    response = client.post("/imports/", {"kind": "orders", "file": upload("x.csv", "colour\nred\n")})
+    assert response.status_code == 400
+    assert "Unknown column(s): &#x27;colour&#x27;" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["manager", "integration"])
+def test_only_directors_use_the_pages(client, request, persona, director):
+    job = ImportJob.objects.create(kind="orders", file_name="o.csv", requested_by=director)
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get("/imports/").status_code == 403
+    assert client.post("/imports/", {"kind": "orders", "file": upload("o.csv", ORDERS_HEADER)}).status_code == 403
+    assert client.get(f"/imports/{job.pk}/").status_code == 403
+    assert client.get(f"/imports/{job.pk}/errors.csv").status_code == 403
+
+
+def test_an_unknown_job_is_a_404(client, director):
+    client.force_login(director)
+    assert client.get("/imports/999999/").status_code == 404
+
+
+# --- the API ----------------------------------------------------------------------------------------------------------
+
+API = "/api/v1/imports/"
+
+
+def test_integration_uploads_through_the_api_and_follows_its_job(api, integration, account):
+    client = api(integration)
+    response = client.post(
+        API, {"kind": "orders", "file": upload("o.csv", ORDERS_HEADER + good_order(1))}, format="multipart"
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["status"], body["kind"], body["file_name"]) == ("queued", "orders", "o.csv")
+    assert response["Location"].endswith(f"{API}{body['id']}/")
+    import_job_execute(job_id=body["id"])
+    job = client.get(f"{API}{body['id']}/").json()
+    assert (job["status"], job["created"], job["errors"]) == ("succeeded", 1, [])
+
+
+def test_api_answers_bad_uploads_with_400(api, integration):
+    client = api(integration)
+    response = client.post(API, {"kind": "orders", "file": upload("x.csv", "colour\n")}, format="multipart")
+    assert response.status_code == 400
+    assert "Unknown column(s)" in response.json()["file"][0]
+    assert client.post(API, {"kind": "planets", "file": upload("x.csv", "a\n")}, format="multipart").status_code == 400
+    assert client.post(API, {"kind": "orders"}, format="multipart").status_code == 400
+    assert client.post(API, {"kind": "orders"}, format="json").status_code == 415
+
+
+def test_api_row_errors_are_on_the_job(api, director, account):
+    client = api(director)
+    text = ORDERS_HEADER + "ERP-ACME,SO-1,2025-03-01,1,0,standard,lost\n"
+    job_id = client.post(API, {"kind": "orders", "file": upload("o.csv", text)}, format="multipart").json()["id"]
+    import_job_execute(job_id=job_id)
+    job = client.get(f"{API}{job_id}/").json()
+    assert job["status"] == "failed"
+    assert job["errors"] == [
+        {"line": 2, "field": "status", "message": "“lost” is not one of: confirmed, fulfilled, cancelled."}
+    ]
+
+
+def test_api_permissions(api, manager, integration, director):
+    assert (
+        api(manager)
+        .post(API, {"kind": "orders", "file": upload("o.csv", ORDERS_HEADER)}, format="multipart")
+        .status_code
+        == 403
+    )
+    theirs = ImportJob.objects.create(kind="orders", file_name="o.csv", requested_by=director)
+    mine = ImportJob.objects.create(kind="orders", file_name="o.csv", requested_by=integration)
+    assert api(integration).get(f"{API}{mine.pk}/").status_code == 200
+    assert api(integration).get(f"{API}{theirs.pk}/").status_code == 404  # another's job
+    assert api(manager).get(f"{API}{mine.pk}/").status_code == 404
+    assert api(director).get(f"{API}{mine.pk}/").status_code == 200
+    assert api(director).get(f"{API}999999/").status_code == 404
