@@ -599,21 +599,27 @@ def _validate(cursor: Any, spec: _Kind, columns: list[str], actor: Any, result: 
 
     # 2. The errors: each column's, then each check constraint over valid values, then keys repeated.
     cursor.execute(f"CREATE TEMP TABLE {ERRORS} (line bigint, position int, field text, message text) ON COMMIT DROP")
-    candidates = [f"({position[name]}, {_literal(name)}, r.{_message_column(name)})" for name in checked]
+    candidates = [(position[name], name, f"r.{_message_column(name)}") for name in checked]
     for condition, blamed, names, message in _constraints(spec):
         read = [_column_of(spec, name) for name in names]
         if not set(read) & set(columns):
             continue  # every field it reads takes its default, which the model's constraints accept
         guards = " AND ".join(f"r.{_message_column(name)} IS NULL" for name in read if name in columns)
         candidates.append(
-            f"({position.get(_column_of(spec, blamed), len(columns))}, {_literal(blamed)},"
-            f" CASE WHEN {guards} AND ({condition}) IS FALSE THEN {_literal(message)} END)"
+            (
+                position.get(_column_of(spec, blamed), len(columns)),
+                blamed,
+                f"CASE WHEN {guards} AND ({condition}) IS FALSE THEN {_literal(message)} END",
+            )
         )
+    # Only rows with an error are unfolded into one candidate per column (most files have none).
+    values = ", ".join(f"({index}, {_literal(name)}, {sql})" for index, name, sql in candidates)
     cursor.execute(
         f"""INSERT INTO {ERRORS}
             SELECT r.line, e.position, e.field, e.message
-              FROM {ROWS} r CROSS JOIN LATERAL (VALUES {", ".join(candidates)}) AS e(position, field, message)
-             WHERE e.message IS NOT NULL"""  # noqa: S608
+              FROM {ROWS} r CROSS JOIN LATERAL (VALUES {values}) AS e(position, field, message)
+             WHERE ({" OR ".join(f"{sql} IS NOT NULL" for _index, _name, sql in candidates)})
+               AND e.message IS NOT NULL"""  # noqa: S608
     )
     key, key_field = _key_sql(spec)
     cursor.execute(
