@@ -211,13 +211,14 @@ def import_required_columns(kind: str) -> list[str]:
 # --- SQL building blocks ------------------------------------------------------------------------------------
 
 
-def _q(name: str) -> str:
-    return connection.ops.quote_name(name)
+def _q(name: str | None) -> str:
+    return connection.ops.quote_name(str(name))
 
 
 def _literal(value: Any) -> str:
     """A value as an SQL literal (psycopg's quoting); used for the model's own constants and our messages."""
-    return connection.ops.compose_sql("%s", [value])
+    ops: Any = connection.ops  # PostgreSQL's: compose_sql is psycopg's mogrify
+    return ops.compose_sql("%s", [value])
 
 
 def _shown(raw: str) -> str:
@@ -307,7 +308,12 @@ def _field_checks(model_field: models.Field, raw: str) -> tuple[list[tuple[str, 
             checks.append((f"{value} {operator} {_literal(validator.limit_value)}", _literal(message)))
         elif isinstance(validator, validators.RegexValidator) and not isinstance(validator, validators.EmailValidator):
             operator = "~" if validator.inverse_match else "!~"
-            checks.append((f"{value} {operator} {_literal(validator.regex.pattern)}", _literal(str(validator.message))))
+            checks.append(
+                (
+                    f"{value} {operator} {_literal(re.compile(validator.regex).pattern)}",
+                    _literal(str(validator.message)),
+                )
+            )
         elif not isinstance(
             validator,
             validators.EmailValidator | validators.DecimalValidator | validators.ProhibitNullCharactersValidator,
@@ -321,7 +327,8 @@ def _check_sql(model: type[models.Model], condition: Q) -> str:
     query = Query(model=model, alias_cols=False)
     where = query.build_where(condition)
     sql, params = where.as_sql(query.get_compiler(connection=connection), connection)
-    return connection.ops.compose_sql(sql, params)
+    ops: Any = connection.ops
+    return ops.compose_sql(sql, params)
 
 
 @functools.cache
@@ -532,7 +539,7 @@ def _validate(cursor: Any, spec: _Kind, columns: list[str], actor: Any, result: 
     invoices written would move away from (their ladder is re-evaluated too)."""
     reference = spec.reference
     fk = cast(models.ForeignKey, spec.model._meta.get_field(reference.fk))
-    target_table = _q(fk.related_model._meta.db_table)  # type: ignore[union-attr]
+    target_table = _q(fk.related_model._meta.db_table)
     position = {name: index for index, name in enumerate(columns)}
 
     # 1. Each value trimmed (an empty one is NULL), its error or NULL, and — when valid — its typed value.
