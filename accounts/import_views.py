@@ -48,7 +48,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
     required = {kind: imports.import_required_columns(kind) for kind in ImportKind.values}
     context = {
         "form": form,
-        "jobs": imports.import_jobs_visible_to(request.user)[:RECENT_JOBS],
+        "jobs": imports.import_jobs_visible_to(request.user).defer("errors")[:RECENT_JOBS],
         "columns": [(label, columns[kind], required[kind]) for kind, label in ImportKind.choices],
     }
     return render(request, "accounts/importjob_list.html", context, status=status)

@@ -448,6 +448,7 @@ def import_csv(*, kind: str, file: IO[bytes], actor: Any = None, progress: Progr
 
 
 def _file_size(file: IO[bytes]) -> int | None:
+    """The file's size in bytes (an upload knows it; a file on disk is asked), or None (a pipe)."""
     size = getattr(file, "size", None)
     if isinstance(size, int):
         return size
@@ -471,10 +472,8 @@ COPY_MESSAGES = {
 
 def _stage(cursor: Any, spec: _Kind, columns: list[str], head: bytes, file: IO[bytes], say: Progress) -> int:
     """Stream the file into a TEMP table of text columns (plus its line number); returns the data rows."""
-    total = _file_size(file)
+    total = _file_size(file)  # the whole file's, head included
     done = len(head)
-    if total is not None:
-        total += len(head)  # the head was read before the size was asked for
     cursor.execute(f"DROP TABLE IF EXISTS {STAGING}, {ROWS}, {ERRORS}")
     names = ", ".join(_q(name) for name in columns)
     cursor.execute(

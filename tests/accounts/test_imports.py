@@ -292,6 +292,14 @@ def test_a_byte_order_mark_and_crlf_line_ends_are_fine(integration, account):
     assert (result.ok, result.created) == (True, 1), errors_of(result)
 
 
+def test_progress_counts_the_bytes_read_then_names_the_phases(integration, account):
+    data = (ORDERS_HEADER + good_order(1) + "\n").encode()
+    seen = []
+    import_csv(kind="orders", file=io.BytesIO(data), actor=integration, progress=lambda *event: seen.append(event))
+    assert seen[0] == ("reading", len(data), len(data))
+    assert [phase for phase, _done, _total in seen[1:]] == ["validating", "writing"]
+
+
 # --- who may import ---------------------------------------------------------------------------------------------------
 
 
@@ -418,6 +426,22 @@ def test_a_file_with_the_wrong_columns_is_refused_on_upload(client, director):
     assert response.status_code == 400
     assert "Unknown column(s): &#x27;colour&#x27;" in response.content.decode()
     assert not ImportJob.objects.exists()
+
+
+def test_the_list_of_imports_costs_the_same_queries_for_1_and_10_jobs(client, director, integration):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(director)
+    counts = []
+    for n in (1, 10):
+        ImportJob.objects.all().delete()
+        for _ in range(n):
+            ImportJob.objects.create(kind="orders", file_name="o.csv", requested_by=integration)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/imports/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
 
 
 @pytest.mark.parametrize("persona", ["manager", "integration"])
