@@ -548,3 +548,76 @@ class KeyStatusOverride(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:account_detail", args=[self.account_id]) + "#score"
+
+
+# --- CSV imports (issue 8) ---------------------------------------------------------------------------------
+
+
+class ImportKind(models.TextChoices):
+    """What a CSV import loads (``accounts.imports``)."""
+
+    ACCOUNTS = "accounts", "Accounts"
+    CONTACTS = "contacts", "Contacts"
+    ORDERS = "orders", "Orders"
+    INVOICES = "invoices", "Invoices"
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(models.Model):
+    """A CSV file uploaded (page or API) for a worker to import, all or nothing (``accounts.imports``).
+
+    The file's bytes wait in ``data`` until the worker has read them, then are dropped: the job keeps the
+    counts and the first rows' errors (``errors``: ``[{"line", "field", "message"}]``, at most
+    ``accounts.imports.ERRORS_KEPT``; ``error_count`` is the total).
+    """
+
+    kind = models.CharField(max_length=16, choices=ImportKind)
+    file_name = models.CharField(max_length=255)
+    file_size = models.PositiveBigIntegerField(default=0, help_text="Bytes.")
+    data = models.BinaryField(default=bytes, editable=False, help_text="The file, until the worker has read it.")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=ImportJobStatus, default=ImportJobStatus.QUEUED)
+    phase = models.CharField(max_length=16, blank=True, help_text="reading, validating or writing, while running.")
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent of the file read.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows = models.PositiveIntegerField(default=0, help_text="Data rows in the file.")
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0, help_text="Existing records whose values changed.")
+    unchanged = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            _check("accounts_importjob_kind_valid", Q(kind__in=ImportKind.values), "Unknown import kind."),
+            _check("accounts_importjob_status_valid", Q(status__in=ImportJobStatus.values), "Unknown job status."),
+            _check(
+                "accounts_importjob_progress_range",
+                Q(progress__gte=0, progress__lte=100),
+                "progress must be between 0 and 100.",
+            ),
+            _check(
+                "accounts_importjob_finished_after_start",
+                Q(finished_at__isnull=True) | Q(started_at__isnull=False, finished_at__gte=F("started_at")),
+                "A job finishes after it starts.",
+                field="finished_at",
+            ),
+        ]
+        indexes = [models.Index(fields=["requested_by", "created_at"], name="importjob_requested_by_idx")]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} of {self.kind} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("imports:detail", args=[self.pk])

@@ -20,3 +20,15 @@ def scoring_run_nightly_task() -> str:
     from accounts.scoring.runs import scoring_run_perform
 
     return scoring_run_perform().status
+
+
+# An import of a million rows takes about a minute; the limits leave room for a slower machine.
+IMPORT_LIMITS = {"acks_late": True, "soft_time_limit": 25 * 60, "time_limit": 30 * 60}
+
+
+@shared_task(name="accounts.import_job_execute", **IMPORT_LIMITS)
+def import_job_execute_task(job_id: int) -> str:
+    """Import an uploaded CSV file (enqueued by import_job_create after its transaction commits)."""
+    from accounts.imports import import_job_execute
+
+    return import_job_execute(job_id=job_id).status

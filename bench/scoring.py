@@ -48,6 +48,7 @@ import django  # noqa: E402
 django.setup()
 
 import dashboard as dashboard_bench  # noqa: E402  (bench/dashboard.py)
+import imports as imports_bench  # noqa: E402  (bench/imports.py)
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -347,6 +348,7 @@ def main() -> None:
     figures["machine"] = machine()
     RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
     report(figures)
+    imports_bench.imports_append(RESULTS)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/refresh/", views.dashboard_refresh, name="dashboard_refresh"),
     path("webhooks/", include("kam.webhook_urls")),
+    path("imports/", include("accounts.import_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

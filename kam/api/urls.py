@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api.bulk import InvoiceBulkUpsertView, OrderBulkUpsertView
+from accounts.api.imports import ImportJobViewSet
 from accounts.api.scoring import AccountScoreHistoryView, AccountScoreView, ScoringRunViewSet
 from accounts.api.views import AccountViewSet, ContactViewSet, InvoiceViewSet, OrderViewSet
 from benefits.api.views import BenefitBudgetViewSet, BenefitCostViewSet, BenefitGrantViewSet, BenefitTypeViewSet
@@ -59,6 +60,7 @@ router.register("benefit-budgets", BenefitBudgetViewSet, basename="benefit-budge
 router.register("benefit-costs", BenefitCostViewSet, basename="benefit-cost")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
+router.register("imports", ImportJobViewSet, basename="import")
 
 # Explicit paths first: `orders/bulk/` must not be read as the order with pk "bulk".
 explicit_patterns: list = [

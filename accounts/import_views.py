@@ -1,0 +1,84 @@
+"""The import pages (directors): upload a CSV file for a worker to import, follow the job (an htmx poll while it
+runs), read its errors and download them as CSV. The rules live in ``accounts.imports``."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from accounts import imports
+from accounts.import_forms import ImportUploadForm
+from accounts.models import ImportJobStatus, ImportKind
+from kam.roles import is_director
+
+RECENT_JOBS = 25
+POLL_SECONDS = 1
+
+
+def _director(request: HttpRequest) -> None:
+    # A feature of directors, not about any one record: a plain 403 (there is nothing to hide).
+    if not is_director(request.user):
+        raise PermissionDenied("Only a KAM director imports CSV files on this page.")
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def import_list(request: HttpRequest) -> HttpResponse:
+    _director(request)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                job = imports.import_job_create(
+                    actor=request.user, kind=form.cleaned_data["kind"], file=upload, file_name=upload.name
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, f"{upload.name} is queued for import.")
+                return redirect(job)
+        status = 400
+    columns = {kind: imports.import_columns(kind) for kind in ImportKind.values}
+    required = {kind: imports.import_required_columns(kind) for kind in ImportKind.values}
+    context = {
+        "form": form,
+        "jobs": imports.import_jobs_visible_to(request.user).defer("errors")[:RECENT_JOBS],
+        "columns": [(label, columns[kind], required[kind]) for kind, label in ImportKind.choices],
+    }
+    return render(request, "accounts/importjob_list.html", context, status=status)
+
+
+def _job_context(request: HttpRequest, pk: int) -> dict:
+    _director(request)
+    job = imports.import_job_get(user=request.user, pk=pk)
+    running = job.status in (ImportJobStatus.QUEUED, ImportJobStatus.RUNNING)
+    return {"job": job, "running": running, "poll_seconds": POLL_SECONDS}
+
+
+@login_required
+@require_safe
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "accounts/importjob_detail.html", _job_context(request, pk))
+
+
+@login_required
+@require_safe
+def import_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The job's status panel, which polls itself while the job is queued or running."""
+    return render(request, "accounts/partials/importjob_status.html", _job_context(request, pk))
+
+
+@login_required
+@require_safe
+def import_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    _director(request)
+    job = imports.import_job_get(user=request.user, pk=pk)
+    response = HttpResponse(imports.import_job_errors_csv(job=job), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+    return response
