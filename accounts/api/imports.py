@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from accounts.imports import ERRORS_KEPT, can_import, import_job_create, import_jobs_visible_to
 from accounts.models import ImportJob, ImportKind
+from kam.api.safe_writes import SafeWritesMixin
 
 
 class ImportRowErrorSerializer(serializers.Serializer):
@@ -67,7 +68,7 @@ class ImportPermission(permissions.BasePermission):
 
 
 @extend_schema_view(retrieve=extend_schema(summary="An import job: its status, progress, counts and row errors"))
-class ImportJobViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ImportJobViewSet(SafeWritesMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ImportJobSerializer
     permission_classes = [permissions.IsAuthenticated, ImportPermission]
     parser_classes = [parsers.MultiPartParser]

@@ -29,7 +29,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.http import parse_etags, quote_etag
 from rest_framework import exceptions, status
@@ -92,12 +94,30 @@ def etag_for(data: Any) -> str:
 # --- idempotency records (services) -------------------------------------------------------------------------
 
 
+def _is_multipart(request: HttpRequest) -> bool:
+    return request.content_type == "multipart/form-data"
+
+
 def _fingerprint(request: Request) -> str:
     digest = hashlib.sha256()
     for part in (request.method or "", request.get_full_path()):
         digest.update(part.encode())
         digest.update(b"\0")
-    digest.update(request._request.body)  # read (and kept) by dispatch before DRF parses the stream
+    if not _is_multipart(request._request):
+        digest.update(request._request.body)  # read (and kept) by dispatch before DRF parses the stream
+        return digest.hexdigest()
+    # An upload (a CSV import): its fields and its files' contents, not the raw body, whose part boundary differs
+    # from one sending to the next; files are read in chunks and rewound for the view.
+    for name, values in sorted(request.data.lists()):
+        for value in values:
+            digest.update(f"{name}=".encode())
+            if isinstance(value, UploadedFile):
+                for chunk in value.chunks():
+                    digest.update(chunk)
+                value.seek(0)
+            else:
+                digest.update(str(value).encode())
+            digest.update(b"\0")
     return digest.hexdigest()
 
 
@@ -165,7 +185,8 @@ class SafeWritesMixin:
     def dispatch(self, request, *args, **kwargs):
         method = request.method.upper()
         if (method == "POST" and IDEMPOTENCY_HEADER in request.headers) or method in CONDITIONAL_METHODS:
-            request.body  # noqa: B018  # kept by Django for the key's fingerprint; DRF then parses the copy
+            if not _is_multipart(request):
+                request.body  # noqa: B018  # kept by Django for the key's fingerprint; DRF then parses the copy
             # One transaction: the key's record commits with the work (or neither does); the row lock taken for
             # If-Match holds until the write commits. DRF marks it for rollback when it answers an error.
             with transaction.atomic():

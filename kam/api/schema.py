@@ -12,6 +12,7 @@ from __future__ import annotations
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
 
+from kam.api.csv import CSV_FORMAT, CSV_MEDIA_TYPE, is_list_operation
 from kam.api.safe_writes import (
     CONDITIONAL_METHODS,
     IDEMPOTENCY_HEADER,
@@ -19,8 +20,6 @@ from kam.api.safe_writes import (
     REPLAYED_HEADER,
     SafeWritesMixin,
 )
-
-from kam.api.csv import CSV_FORMAT, CSV_MEDIA_TYPE, is_list_operation
 
 VALIDATION_ERROR = {
     "type": "object",

@@ -8,13 +8,14 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.choices import KeyStatus
-from accounts.models import Account, Contact, Order
+from accounts.models import Account, Contact, ImportJob, Order
 from benefits.models import BenefitBudget, BenefitType
 from kam.api.safe_writes import SafeWritesMixin, idempotency_purge
 from kam.api_tokens import api_token_create, api_token_revoke
@@ -438,3 +439,22 @@ def test_two_writers_with_the_same_tag_at_the_same_moment_one_wins(manager, acco
     winner = next(name for name, answer in answers.items() if answer.status_code == 200)
     account.refresh_from_db()
     assert account.industry == winner
+
+
+def test_a_retried_upload_queues_one_import(api, integration, account):
+    # the fingerprint of a file upload is its fields and contents (each sending has its own part boundary)
+    client = api(integration)
+    text = "account_external_id,external_id,order_date,net_amount,status\nERP-ACME,SO-9,2025-03-01,10.00,fulfilled\n"
+
+    def send(body: str):
+        file = SimpleUploadedFile("orders.csv", body.encode(), content_type="text/csv")
+        return client.post(
+            "/api/v1/imports/", {"kind": "orders", "file": file}, format="multipart", HTTP_IDEMPOTENCY_KEY="upload-1"
+        )
+
+    first, retry = send(text), send(text)
+    assert first.status_code == retry.status_code == 201, first.json()
+    assert retry["Idempotent-Replayed"] == "true" and retry.json()["id"] == first.json()["id"]
+    assert retry["Location"] == first["Location"]
+    assert ImportJob.objects.count() == 1
+    assert send(text.replace("10.00", "11.00")).status_code == 422
