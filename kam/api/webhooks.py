@@ -20,10 +20,11 @@ from rest_framework.response import Response
 
 from kam import webhooks
 from kam.api.safe_writes import SafeWritesMixin
+from kam.api.serializers import StrictModelSerializer
 from kam.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
 
 
-class WebhookSubscriptionSerializer(serializers.ModelSerializer):
+class WebhookSubscriptionSerializer(StrictModelSerializer):
     """A subscription: where (``url``, http or https), what (``events``, at least one of
     ``account.key_status_changed``, ``ladder.stage_changed``, ``grant.status_changed``, ``scoring_run.finished``)
     and whether it is active. The ``secret`` that signs deliveries is returned on creation and rotation only."""

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from accounts.choices import KeyStatus
 from accounts.models import ImportJob
@@ -106,3 +107,19 @@ def world(manager, colleague, outsider, director, integration, account, outsider
     # the outsider's own account, with a record, so that lists are not empty for them
     ContactFactory(account=outsider_account)
     return objects
+
+
+@pytest.fixture
+def clients(world, manager, colleague, outsider, director, integration):
+    made = {"anon": APIClient()}
+    for name, user in (
+        ("manager", manager),
+        ("colleague", colleague),
+        ("outsider", outsider),
+        ("director", director),
+        ("integration", integration),
+    ):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user, name='matrix')[1]}")
+        made[name] = client
+    return made

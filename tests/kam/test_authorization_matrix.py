@@ -23,7 +23,6 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from kam.api_tokens import api_token_create
 from relationships.models import LadderOverride
 
 pytestmark = pytest.mark.django_db
@@ -278,22 +277,6 @@ def outcome(response, world, path: str) -> str:
         return "200"
     target = world[_resource(path)].pk
     return "seen" if any(row.get("id") == target for row in body["results"]) else "unseen"
-
-
-@pytest.fixture
-def clients(world, manager, colleague, outsider, director, integration):
-    made = {"anon": APIClient()}
-    for name, user in (
-        ("manager", manager),
-        ("colleague", colleague),
-        ("outsider", outsider),
-        ("director", director),
-        ("integration", integration),
-    ):
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user, name='matrix')[1]}")
-        made[name] = client
-    return made
 
 
 def actual_row(clients, world, method: str, path: str) -> dict[str, str]:
