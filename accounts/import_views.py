@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import imports
+from accounts.choices import ImportJobStatus, ImportKind
 from accounts.import_forms import ImportUploadForm
-from accounts.models import ImportJobStatus, ImportKind
 from kam.roles import is_director
 
 RECENT_JOBS = 25

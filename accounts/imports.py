@@ -59,7 +59,8 @@ from django.db.models.sql.query import Query
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import Account, Contact, ImportJob, ImportJobStatus, ImportKind, Invoice, Order
+from accounts.choices import ImportJobStatus, ImportKind
+from accounts.models import Account, Contact, ImportJob, Invoice, Order
 from accounts.services import ACCOUNT_EDITABLE_FIELDS, CONTACT_EDITABLE_FIELDS, INVOICE_FIELDS, ORDER_FIELDS
 from kam.constraints import constraint_fields, field_for_constraint
 from kam.roles import ACCOUNT_MANAGER, KAM_DIRECTOR, is_director, is_integration

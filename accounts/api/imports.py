@@ -10,8 +10,9 @@ from rest_framework import mixins, parsers, permissions, serializers, status, vi
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.choices import ImportKind
 from accounts.imports import ERRORS_KEPT, can_import, import_job_create, import_jobs_visible_to
-from accounts.models import ImportJob, ImportKind
+from accounts.models import ImportJob
 from kam.api.safe_writes import SafeWritesMixin
 
 
