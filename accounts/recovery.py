@@ -27,8 +27,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.choices import ScoringRunStatus
-from accounts.models import ImportJobStatus
+from accounts.choices import ImportJobStatus, ScoringRunStatus
 from kam.work_ownership import IMPORT_JOB, SCORING_RUN, work_owner_alive_sql
 
 logger = logging.getLogger(__name__)
