@@ -9,7 +9,14 @@ from django.db.models import Q, QuerySet
 
 from accounts.choices import AccountKind, BuyingRole, InvoiceStatus, KeyStatus, LadderStage, OrderStatus, ServiceLevel
 from accounts.models import Account, Contact, Invoice, Order
-from kam.filtering import ChoicesFilter, IntegerFilter, IsoDateFilter, NullsLastOrderingFilter, StrictBooleanFilter
+from kam.filtering import (
+    ChoicesFilter,
+    IdChoiceFilter,
+    IntegerFilter,
+    IsoDateFilter,
+    NullsLastOrderingFilter,
+    StrictBooleanFilter,
+)
 
 User = get_user_model()
 
@@ -30,7 +37,7 @@ ACCOUNT_ORDERING = (
 class AccountFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label="Search")
     kind = django_filters.ChoiceFilter(choices=AccountKind.choices)
-    owner = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label="Owner")
+    owner = IdChoiceFilter(queryset=User.objects.all(), label="Owner")
     stage = ChoicesFilter(choices=LadderStage.choices)
     key_status = ChoicesFilter(choices=KeyStatus.choices)
     industry = django_filters.CharFilter(lookup_expr="iexact")

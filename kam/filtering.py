@@ -90,3 +90,15 @@ class ChoicesFilter(django_filters.MultipleChoiceFilter):
     the schema admits (``kam.api.schema.empty_filter_values``)."""
 
     field_class = _ChoicesField
+
+
+@extend_schema_field(
+    {
+        "anyOf": [{"type": "integer"}, {"type": "string", "maxLength": 0}],
+        "description": "An id; empty means any.",
+    }
+)
+class IdChoiceFilter(django_filters.ModelChoiceFilter):
+    """One object by its id (``?owner=7``); an empty value means any, as the pages' filter forms send it."""
+
+    field_class = forms.ModelChoiceField

@@ -27,6 +27,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import django_filters
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -196,7 +197,23 @@ class SafeWritesMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # type: ignore[misc]  # authenticated, allowed, not throttled
+        self._refuse_repeated_query_parameters(request)
         self._idempotency = idempotency_begin(request=request) if request.method == "POST" else None
+
+    def _refuse_repeated_query_parameters(self, request) -> None:
+        """A query parameter is given once, except a filter that takes several values (``?status=a&status=b``):
+        ``?owner=1&owner=`` would otherwise be read as its last value, silently."""
+        filterset = getattr(self, "filterset_class", None)
+        several = {
+            name
+            for name, declared in (filterset.base_filters.items() if filterset is not None else ())
+            if isinstance(declared, django_filters.MultipleChoiceFilter)
+        }
+        repeated = sorted(
+            name for name, values in request.query_params.lists() if len(values) > 1 and name not in several
+        )
+        if repeated:
+            raise exceptions.ValidationError({name: ["Give this parameter once."] for name in repeated})
 
     def handle_exception(self, exc):
         if isinstance(exc, _Replay):

@@ -32,3 +32,14 @@ def test_every_enumerated_filter_takes_an_empty_value(api, director):
         if response.status_code not in (200, 404):
             refused.append((path, name, response.status_code, response.content[:120]))
     assert refused == []
+
+
+def test_a_parameter_given_twice_is_refused_unless_it_takes_several(api, director, account):
+    client = api(director)
+    response = client.get(f"/api/v1/accounts/?owner={account.owner_id}&owner=")
+    assert response.status_code == 400 and response.json() == {"owner": ["Give this parameter once."]}
+    assert client.get("/api/v1/accounts/?page_size=5&page_size=6").status_code == 400
+    # a filter of several values takes them
+    assert client.get("/api/v1/accounts/?key_status=key&key_status=standard").status_code == 200
+    # and an empty owner means any, as the schema says
+    assert client.get("/api/v1/accounts/?owner=").json()["count"] == 1
