@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kam.content_security_policy.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -132,6 +133,22 @@ KAM_API_RATE_KEY_PREFIX = "kam:ratelimit"
 # first answer to a POST with an Idempotency-Key is kept this many hours for its retries.
 KAM_API_REQUIRE_IF_MATCH = env_bool("KAM_API_REQUIRE_IF_MATCH", True)
 KAM_IDEMPOTENCY_KEY_HOURS = env_int("KAM_IDEMPOTENCY_KEY_HOURS", 24, minimum=1, maximum=24 * 30)
+
+# Content-Security-Policy of every response (kam/content_security_policy.py): everything from KAM itself, no inline
+# script or style anywhere (templates keep behaviour in static/kam/*.js and looks in CSS classes; a test scans them),
+# no plugins, never framed, forms only posted back here. data: images are Bootstrap's own SVG icons in its CSS.
+KAM_CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
 
 # Notification e-mails go through Django's mail settings (``send_mail``).
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
