@@ -7,6 +7,10 @@ from drf_spectacular.views import SpectacularAPIView
 
 from kam import views
 from kam.api.docs import ApiRedocView, ApiSwaggerView
+from kam.login_forms import AdminLoginForm, LoginForm
+
+# The admin's sign-in goes through the same sign-in protection as /login/ (kam/login_protection.py).
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,7 +18,11 @@ urlpatterns = [
     path("webhooks/", include("kam.webhook_urls")),
     path("imports/", include("accounts.import_urls")),
     path("healthz", views.healthz, name="healthz"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("notifications/", views.notification_list, name="notification_list"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),

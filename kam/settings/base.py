@@ -134,6 +134,14 @@ KAM_API_RATE_KEY_PREFIX = "kam:ratelimit"
 KAM_API_REQUIRE_IF_MATCH = env_bool("KAM_API_REQUIRE_IF_MATCH", True)
 KAM_IDEMPOTENCY_KEY_HOURS = env_int("KAM_IDEMPOTENCY_KEY_HOURS", 24, minimum=1, maximum=24 * 30)
 
+# Sign-in protection (kam/login_protection.py): this many failed sign-ins for one username, or from one client
+# address, within KAM_LOGIN_LOCKOUT_MINUTES pause signing in for it that long; 0 turns a limit off. In Redis.
+KAM_LOGIN_MAX_FAILURES_PER_USER = env_int("KAM_LOGIN_MAX_FAILURES_PER_USER", 5, minimum=0, maximum=1000)
+KAM_LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("KAM_LOGIN_MAX_FAILURES_PER_ADDRESS", 20, minimum=0, maximum=100_000)
+KAM_LOGIN_LOCKOUT_MINUTES = env_int("KAM_LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60)
+KAM_LOGIN_REDIS_URL = REDIS_URL
+KAM_LOGIN_KEY_PREFIX = "kam:login"
+
 # Content-Security-Policy of every response (kam/content_security_policy.py): everything from KAM itself, no inline
 # script or style anywhere (templates keep behaviour in static/kam/*.js and looks in CSS classes; a test scans them),
 # no plugins, never framed, forms only posted back here. data: images are Bootstrap's own SVG icons in its CSS.
