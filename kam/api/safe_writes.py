@@ -25,13 +25,13 @@ import hashlib
 import json
 import re
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.http import parse_etags, quote_etag
 from rest_framework import exceptions, status
@@ -108,7 +108,8 @@ def _fingerprint(request: Request) -> str:
         return digest.hexdigest()
     # An upload (a CSV import): its fields and its files' contents, not the raw body, whose part boundary differs
     # from one sending to the next; files are read in chunks and rewound for the view.
-    for name, values in sorted(request.data.lists()):
+    # DRF's multipart parser makes request.data a QueryDict of the fields and the files.
+    for name, values in sorted(cast(QueryDict, request.data).lists()):
         for value in values:
             digest.update(f"{name}=".encode())
             if isinstance(value, UploadedFile):
