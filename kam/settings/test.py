@@ -1,5 +1,7 @@
 """Settings for the test suite: real PostgreSQL and Redis (from DATABASE_URL/REDIS_URL), fast hashing."""
 
+import uuid
+
 from kam.settings.base import *  # noqa: F403
 
 DEBUG = False
@@ -17,3 +19,6 @@ KAM_API_RATE_READS_PER_MINUTE = 1_000_000
 KAM_API_RATE_WRITES_PER_MINUTE = 1_000_000
 # `make run` and `make test` share the embedded Redis, and token ids of the test database repeat the dev one's.
 KAM_API_RATE_KEY_PREFIX = "kam:test:ratelimit"
+# Sign-in failures of one test run never lock out another's (nor `make run`'s, on the same embedded Redis); tests of
+# the lockout itself use a prefix of their own (tests/kam/test_security.py).
+KAM_LOGIN_KEY_PREFIX = f"kam:test:login:{uuid.uuid4().hex}"

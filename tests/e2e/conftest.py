@@ -75,3 +75,40 @@ def results_dir() -> Path:
     """Where screenshots go (gitignored)."""
     RESULTS.mkdir(exist_ok=True)
     return RESULTS
+
+
+# Chromium logs a refused script, style or request to the console; the listener below also reports the
+# ``securitypolicyviolation`` event, in case a message's wording changes. Init scripts are not subject to the policy.
+_REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`Content Security Policy violation: ${event.effectiveDirective} refused ${event.blockedURI}`);
+});
+"""
+
+
+# Blocked on purpose, and harmless: ReDoc's sidebar always shows Redocly's logo from their CDN (it falls back to
+# the text "API docs by Redocly"). The policy stops that request, as KAM loads nothing from elsewhere.
+EXPECTED_VIOLATIONS = ("https://cdn.redoc.ly/redoc/logo-mini.svg",)
+
+
+@pytest.fixture
+def csp_violations() -> list[str]:
+    """Every Content-Security-Policy violation any page of the test's browser context logged."""
+    return []
+
+
+@pytest.fixture
+def context(context, csp_violations):
+    """pytest-playwright's context, failing the test when a page broke the Content-Security-Policy
+    (kam/content_security_policy.py): an inline script or style, or a request to another site, that crept in."""
+
+    def collect(message) -> None:
+        if "Content Security Policy" not in message.text and "Content-Security-Policy" not in message.text:
+            return
+        if not any(expected in message.text for expected in EXPECTED_VIOLATIONS):
+            csp_violations.append(f"{message.location.get('url', '')}: {message.text}")
+
+    context.add_init_script(_REPORT_VIOLATIONS)
+    context.on("console", collect)
+    yield context
+    assert not csp_violations, "Content-Security-Policy violations:\n" + "\n".join(csp_violations)
