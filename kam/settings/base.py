@@ -45,6 +45,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "kam.health.HealthzMiddleware",  # first: a probe by address over HTTP is not a 400 or a redirect
     "django.middleware.security.SecurityMiddleware",
     "kam.content_security_policy.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

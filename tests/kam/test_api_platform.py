@@ -123,3 +123,15 @@ def test_every_constraint_message_renders():
     for model in apps.get_models():
         for constraint in model._meta.constraints:
             assert constraint.get_violation_error_message(), constraint.name
+
+
+def test_healthz_answers_a_probe_by_address_over_http_in_production(client, settings):
+    # given production's host list and HTTPS redirect / when the compose probe calls the container by address
+    settings.ALLOWED_HOSTS = ["kam.example.com"]
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/healthz", HTTP_HOST="127.0.0.1:8000")
+    # then it is answered, not refused for its host or redirected to HTTPS
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+    # while any other page keeps both rules
+    assert client.get("/login/", HTTP_HOST="127.0.0.1:8000").status_code == 400
+    assert client.get("/login/", HTTP_HOST="kam.example.com").status_code == 301
