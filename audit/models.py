@@ -28,6 +28,21 @@ class ExactJSONDecoder(json.JSONDecoder):
         super().__init__(*args, **kwargs)
 
 
+# The tables the triggers watch (audit/migrations/0002_audit_triggers.py; a test checks both agree).
+AUDITED_TABLES = (
+    "accounts_account",
+    "accounts_account_team",
+    "accounts_contact",
+    "accounts_order",
+    "accounts_invoice",
+    "accounts_keystatusoverride",
+    "accounts_scoringpolicy",
+    "relationships_ladderoverride",
+    "relationships_partnerproposal",
+    "benefits_benefitgrant",
+)
+
+
 class AuditAction(models.TextChoices):
     INSERT = "insert", "Created"
     UPDATE = "update", "Changed"

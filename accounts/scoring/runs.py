@@ -29,6 +29,7 @@ from django.utils import timezone
 from accounts.choices import KeyStatus, ScoringRunStatus
 from accounts.models import ScoringPolicy, ScoringRun
 from accounts.scoring import metrics
+from audit.actor import acting_as
 from relationships.ladder.evaluate import ladder_apply, ladder_compute, ladder_tally
 
 logger = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ def scoring_run_execute(*, run_id: int, progress: Progress | None = None) -> Sco
     say = progress or (lambda message: None)
     timings: dict[str, int] = {}
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with acting_as(label=f"system: scoring run {run.pk}"), transaction.atomic(), connection.cursor() as cursor:
             context = RunContext(run=run, cursor=cursor)
             scoring_lock(cursor)
             context.backdated = _later_run_exists(cursor, run)
