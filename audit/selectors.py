@@ -73,7 +73,7 @@ def _shown(field: models.Field | None, value: Any, users: dict[int, Any]) -> Any
 
 
 def history_items(entries: list[AuditEntry]) -> list[HistoryItem]:
-    """The entries in words. One query whatever their number: the users they name (owners, deciders)."""
+    """The entries in words. One query whatever they are: the users they name (owners, deciders)."""
     tables = _models_by_table()
     user_ids = {
         value
@@ -83,7 +83,9 @@ def history_items(entries: list[AuditEntry]) -> list[HistoryItem]:
         for value in pair
         if isinstance(value, int)
     }
-    users = get_user_model()._default_manager.in_bulk(user_ids) if user_ids else {}
+    # Always one query, even when no entry names a user (pk 0 never exists): the page's cost must not depend on
+    # which changes happen to be the latest.
+    users = get_user_model()._default_manager.filter(pk__in=[*user_ids, 0]).in_bulk()
     items = []
     for entry in entries:
         name, fields = tables.get(entry.table_name, (entry.table_name, {}))
