@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: install run test lint format lock manage shell clean bench
+.PHONY: install run test lint format lock manage shell clean bench backup restore
 
 install: $(STAMP)
 
@@ -50,6 +50,15 @@ shell: install
 ## make bench: time the scoring run on 100,000 accounts / 2,000,000 orders in the kam_bench database (see bench/scoring.py).
 bench: install
 	@$(BIN)/python -m kam.stack exec python bench/scoring.py $(ARGS)
+
+## make backup: pg_dump (custom format) of the configured database to var/backups/kam-YYYYmmdd-HHMMSS.dump.
+backup: install
+	@$(BIN)/python -m kam.stack exec python -m kam.backup backup
+
+## make restore FILE=var/backups/kam-….dump: pg_restore --clean --if-exists into the configured database.
+restore: install
+	@if [ -z "$(FILE)" ]; then echo "make restore needs FILE=var/backups/kam-YYYYmmdd-HHMMSS.dump"; exit 2; fi
+	@$(BIN)/python -m kam.stack exec python -m kam.backup restore "$(FILE)"
 
 ## make lock: recompile the pinned requirements from requirements*.in.
 lock: install

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from accounts.models import Account, Contact, Invoice, Order
+from accounts.models import Account, Contact, ImportJob, Invoice, Order
 from accounts.selectors import accounts_with_score
 
 
@@ -126,3 +126,21 @@ class InvoiceAdmin(admin.ModelAdmin):
     @admin.display(description="Account", ordering="account__name")
     def account_column(self, obj: Invoice) -> str:
         return account_link(obj)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """CSV imports, read-only: a job is the record of what a file did (upload on /imports/ or the API)."""
+
+    list_display = ["id", "kind", "file_name", "requested_by", "status", "rows", "created", "updated", "error_count"]
+    list_filter = ["kind", "status"]
+    search_fields = ["file_name", "requested_by__username"]
+    list_select_related = ["requested_by"]
+    exclude = ["data"]  # the file's bytes (kept only until a worker has read them)
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False

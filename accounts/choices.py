@@ -77,3 +77,19 @@ INDUSTRY_SUGGESTIONS = (
     "Telecommunications",
     "Public sector",
 )
+
+
+class ImportKind(models.TextChoices):
+    """What a CSV import loads (``accounts.imports``)."""
+
+    ACCOUNTS = "accounts", "Accounts"
+    CONTACTS = "contacts", "Contacts"
+    ORDERS = "orders", "Orders"
+    INVOICES = "invoices", "Invoices"
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.choices import AccountKind, BuyingRole, InvoiceStatus, KeyStatus, LadderStage, OrderStatus, ServiceLevel
 from accounts.models import Account, Contact, Invoice, Order
-from kam.filtering import IntegerFilter, IsoDateFilter, NullsLastOrderingFilter, StrictBooleanFilter
+from kam.filtering import ChoicesFilter, IntegerFilter, IsoDateFilter, NullsLastOrderingFilter, StrictBooleanFilter
 
 User = get_user_model()
 
@@ -31,8 +31,8 @@ class AccountFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label="Search")
     kind = django_filters.ChoiceFilter(choices=AccountKind.choices)
     owner = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label="Owner")
-    stage = django_filters.MultipleChoiceFilter(choices=LadderStage.choices)
-    key_status = django_filters.MultipleChoiceFilter(choices=KeyStatus.choices)
+    stage = ChoicesFilter(choices=LadderStage.choices)
+    key_status = ChoicesFilter(choices=KeyStatus.choices)
     industry = django_filters.CharFilter(lookup_expr="iexact")
     country = django_filters.CharFilter(lookup_expr="iexact")
     is_active = StrictBooleanFilter()
@@ -66,7 +66,7 @@ class AccountFilterSet(django_filters.FilterSet):
 class ContactFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label="Search")
     account = IntegerFilter(field_name="account_id")
-    buying_role = django_filters.MultipleChoiceFilter(choices=BuyingRole.choices)
+    buying_role = ChoicesFilter(choices=BuyingRole.choices)
     is_active = StrictBooleanFilter()
     ordering = NullsLastOrderingFilter(fields=(("name", "name"), ("influence", "influence"), ("id", "id")))
 
@@ -104,8 +104,8 @@ class AccountRecordFilterSet(django_filters.FilterSet):
 
 class OrderFilterSet(AccountRecordFilterSet):
     order_date_after, order_date_before = date_range("order_date")
-    status = django_filters.MultipleChoiceFilter(choices=OrderStatus.choices)
-    service_level = django_filters.MultipleChoiceFilter(choices=ServiceLevel.choices)
+    status = ChoicesFilter(choices=OrderStatus.choices)
+    service_level = ChoicesFilter(choices=ServiceLevel.choices)
     external_id = django_filters.CharFilter()
     ordering = NullsLastOrderingFilter(
         fields=(
@@ -126,7 +126,7 @@ class InvoiceFilterSet(AccountRecordFilterSet):
     issue_date_after, issue_date_before = date_range("issue_date")
     due_date_after, due_date_before = date_range("due_date")
     paid_date_after, paid_date_before = date_range("paid_date")
-    status = django_filters.MultipleChoiceFilter(choices=InvoiceStatus.choices)
+    status = ChoicesFilter(choices=InvoiceStatus.choices)
     external_id = django_filters.CharFilter()
     number = django_filters.CharFilter()
     ordering = NullsLastOrderingFilter(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from accounts.choices import ImportKind
 from accounts.forms import ServiceErrorsMixin, bootstrap_widgets
-from accounts.models import ImportKind
 
 
 class ImportUploadForm(ServiceErrorsMixin, forms.Form):

@@ -11,8 +11,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import imports
+from accounts.choices import ImportJobStatus, ImportKind
 from accounts.import_forms import ImportUploadForm
-from accounts.models import ImportJobStatus, ImportKind
+from kam.queue import QueueUnavailable
 from kam.roles import is_director
 
 RECENT_JOBS = 25
@@ -40,10 +41,13 @@ def import_list(request: HttpRequest) -> HttpResponse:
                 )
             except ValidationError as error:
                 form.add_service_errors(error)
+            except QueueUnavailable as unavailable:
+                form.add_error(None, str(unavailable))
+                status = 503
             else:
                 messages.success(request, f"{upload.name} is queued for import.")
                 return redirect(job)
-        status = 400
+        status = 400 if status == 200 else status
     columns = {kind: imports.import_columns(kind) for kind in ImportKind.values}
     required = {kind: imports.import_required_columns(kind) for kind in ImportKind.values}
     context = {

@@ -59,11 +59,14 @@ from django.db.models.sql.query import Query
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import Account, Contact, ImportJob, ImportJobStatus, ImportKind, Invoice, Order
+from accounts.choices import ImportJobStatus, ImportKind
+from accounts.models import Account, Contact, ImportJob, Invoice, Order
 from accounts.services import ACCOUNT_EDITABLE_FIELDS, CONTACT_EDITABLE_FIELDS, INVOICE_FIELDS, ORDER_FIELDS
 from audit.actor import acting_as
 from kam.constraints import constraint_fields, field_for_constraint
+from kam.queue import enqueue_on_commit
 from kam.roles import ACCOUNT_MANAGER, KAM_DIRECTOR, is_director, is_integration
+from kam.work_ownership import IMPORT_JOB, session_notice_dead_client, work_owned
 from relationships.tasks import ladder_evaluate_on_commit
 
 logger = logging.getLogger(__name__)
@@ -75,6 +78,8 @@ SHOWN_VALUE_CHARS = 40  # a value quoted in a message is cut to this
 # The import's sorts and hashes (the key's duplicates, the ordered upsert) over a million rows stay in memory.
 WORK_MEM = "128MB"
 BOM = b"\xef\xbb\xbf"
+# A second delivery of an import's message waits this long for a live worker to finish the job, then leaves it.
+IMPORT_OWNER_WAIT_SECONDS = 30 * 60
 
 STAGING, ROWS, ERRORS = "kam_import_staging", "kam_import_rows", "kam_import_errors"
 
@@ -431,6 +436,7 @@ def import_csv(*, kind: str, file: IO[bytes], actor: Any = None, progress: Progr
     result = ImportResult(kind=kind)
     try:
         with transaction.atomic(), connection.cursor() as cursor:
+            session_notice_dead_client()
             cursor.execute(f"SET LOCAL work_mem = {_literal(WORK_MEM)}")
             head = file.read(HEADER_MAX_BYTES)
             columns = _header_check(spec, head)
@@ -764,7 +770,7 @@ def import_job_create(*, actor: Any, kind: str, file: IO[bytes], file_name: str)
         job = ImportJob.objects.create(
             kind=kind, file_name=file_name[:255], file_size=len(data), data=data, requested_by=actor
         )
-        transaction.on_commit(lambda: import_job_execute_task.delay(job.pk))
+        enqueue_on_commit(import_job_execute_task, job.pk)  # the queue is down: QueueUnavailable rolls it back
     return job
 
 
@@ -800,14 +806,24 @@ class _JobProgress:
 
 
 def import_job_execute(*, job_id: int) -> ImportJob:
-    """Claim a queued job, import its file as the user who uploaded it, and record the outcome. A job no longer
-    queued (a redelivered task) is left alone."""
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJobStatus.QUEUED).update(
-        status=ImportJobStatus.RUNNING, started_at=timezone.now(), phase="reading"
+    """Claim a queued job, import its file as the user who uploaded it, and record the outcome, holding the job's
+    ownership lock throughout (``kam.work_ownership``). A ``running`` job whose lock is free lost its worker: the
+    import, all or nothing, left nothing behind and starts again from the kept file. A finished job (a redelivered
+    task) is left alone."""
+    with work_owned(kind=IMPORT_JOB, pk=job_id, wait_seconds=IMPORT_OWNER_WAIT_SECONDS) as owned:
+        if not owned:
+            logger.info("import job %s: another worker is still executing it", job_id)
+            return ImportJob.objects.get(pk=job_id)
+        return _import_job_execute_owned(job_id=job_id)
+
+
+def _import_job_execute_owned(*, job_id: int) -> ImportJob:
+    claimed = ImportJob.objects.filter(pk=job_id, status__in=[ImportJobStatus.QUEUED, ImportJobStatus.RUNNING]).update(
+        status=ImportJobStatus.RUNNING, started_at=timezone.now(), phase="reading", progress=0
     )
     job = ImportJob.objects.select_related("requested_by").get(pk=job_id)
     if not claimed:
-        logger.info("import job %s is %s, not queued: nothing to do", job_id, job.status)
+        logger.info("import job %s is %s: nothing to do", job_id, job.status)
         return job
     reporter = _JobProgress(job_id)
     try:

@@ -17,6 +17,8 @@ from django.urls import reverse
 from accounts.choices import (
     AccountKind,
     BuyingRole,
+    ImportJobStatus,
+    ImportKind,
     InvoiceStatus,
     KeyStatus,
     LadderStage,
@@ -551,22 +553,6 @@ class KeyStatusOverride(models.Model):
 
 
 # --- CSV imports (issue 8) ---------------------------------------------------------------------------------
-
-
-class ImportKind(models.TextChoices):
-    """What a CSV import loads (``accounts.imports``)."""
-
-    ACCOUNTS = "accounts", "Accounts"
-    CONTACTS = "contacts", "Contacts"
-    ORDERS = "orders", "Orders"
-    INVOICES = "invoices", "Invoices"
-
-
-class ImportJobStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
 
 
 class ImportJob(models.Model):

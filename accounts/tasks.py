@@ -16,10 +16,10 @@ def scoring_run_execute_task(run_id: int) -> str:
 
 @shared_task(name="accounts.scoring_run_nightly", **LIMITS)
 def scoring_run_nightly_task() -> str:
-    """The nightly beat entry: score every active account as of today."""
-    from accounts.scoring.runs import scoring_run_perform
+    """The nightly beat entry: score every active account as of today (delivered again, it takes up its run)."""
+    from accounts.scoring.runs import scoring_run_nightly
 
-    return scoring_run_perform().status
+    return scoring_run_nightly().status
 
 
 # An import of a million rows takes about a minute; the limits leave room for a slower machine.
@@ -32,3 +32,15 @@ def import_job_execute_task(job_id: int) -> str:
     from accounts.imports import import_job_execute
 
     return import_job_execute(job_id=job_id).status
+
+
+# A few statements over the runs and jobs not finished.
+RECOVER_LIMITS = {"acks_late": True, "soft_time_limit": 60, "time_limit": 120}
+
+
+@shared_task(name="accounts.work_recover", **RECOVER_LIMITS)
+def work_recover_task() -> dict:
+    """Every few minutes (beat): queue again the scoring runs and imports whose worker or message was lost."""
+    from accounts.recovery import work_recover
+
+    return work_recover().as_dict()

@@ -33,6 +33,7 @@ from accounts.scoring.schedule import scoring_nightly_next
 from audit.selectors import account_history
 from benefits.views import benefits_context
 from kam.csv_export import Column, col, csv_export_requested, csv_page_response, label, user_name
+from kam.queue import QueueUnavailable
 from relationships.ladder.views import ladder_context
 from relationships.selectors import account_stakeholder_map
 from relationships.views import account_plan_context, advocacy_context, feedback_context, interactions_context
@@ -307,11 +308,15 @@ def scoring_run_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not permissions.can_request_scoring_run(request.user):
         raise PermissionDenied("Only a KAM director can start a scoring run.")
     form = ScoringRunForm(request.POST if request.method == "POST" else None)
+    status = 200
     if form.is_bound and form.is_valid():
         try:
             run = scoring_runs.scoring_run_request(as_of=form.cleaned_data["as_of"], requested_by=request.user)
         except ValidationError as error:
             form.add_service_errors(error)
+        except QueueUnavailable as unavailable:
+            form.add_error(None, str(unavailable))
+            status = 503
         else:
             messages.success(request, f"Scoring run as of {run.as_of:%-d %b %Y} queued.")
             return redirect("accounts:scoring_run_list")
@@ -320,7 +325,7 @@ def scoring_run_list(request: HttpRequest) -> HttpResponse:
             rows=scoring_selectors.scoring_runs(), columns=SCORING_RUN_COLUMNS, resource="scoring-runs"
         )
     page = Paginator(scoring_selectors.scoring_runs(), SCORING_RUNS_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "accounts/scoringrun_list.html", {"form": form, "page": page})
+    return render(request, "accounts/scoringrun_list.html", {"form": form, "page": page}, status=status)
 
 
 @login_required

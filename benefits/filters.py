@@ -7,11 +7,11 @@ import django_filters
 from accounts.filters import AccountRecordFilterSet, date_range
 from benefits.choices import BenefitCategory, GrantStatus
 from benefits.models import BenefitBudget, BenefitGrant, BenefitType
-from kam.filtering import IntegerFilter, StrictBooleanFilter
+from kam.filtering import ChoicesFilter, IntegerFilter, StrictBooleanFilter
 
 
 class BenefitTypeFilterSet(django_filters.FilterSet):
-    category = django_filters.MultipleChoiceFilter(choices=BenefitCategory.choices)
+    category = ChoicesFilter(choices=BenefitCategory.choices)
     is_active = StrictBooleanFilter()
 
     class Meta:
@@ -20,8 +20,8 @@ class BenefitTypeFilterSet(django_filters.FilterSet):
 
 
 class BenefitGrantFilterSet(AccountRecordFilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=GrantStatus.choices)
-    category = django_filters.MultipleChoiceFilter(field_name="benefit_type__category", choices=BenefitCategory.choices)
+    status = ChoicesFilter(choices=GrantStatus.choices)
+    category = ChoicesFilter(field_name="benefit_type__category", choices=BenefitCategory.choices)
     benefit_type = IntegerFilter(field_name="benefit_type_id")
     valid_from_after, valid_from_before = date_range("valid_from")
 
@@ -31,7 +31,7 @@ class BenefitGrantFilterSet(AccountRecordFilterSet):
 
 
 class BenefitBudgetFilterSet(django_filters.FilterSet):
-    category = django_filters.MultipleChoiceFilter(choices=BenefitCategory.choices)
+    category = ChoicesFilter(choices=BenefitCategory.choices)
     period_start_after, period_start_before = date_range("period_start")
 
     class Meta:

@@ -74,3 +74,19 @@ class _WholeNumberField(forms.IntegerField):
 )
 class IntegerFilter(django_filters.NumberFilter):
     field_class = _WholeNumberField
+
+
+class _ChoicesField(forms.MultipleChoiceField):
+    """Empty values are dropped ("any"): ``?status=`` is every status, ``?status=&status=open`` the open ones."""
+
+    def clean(self, value):
+        if isinstance(value, list | tuple):
+            value = [item for item in value if item not in ("", None)]
+        return super().clean(value)
+
+
+class ChoicesFilter(django_filters.MultipleChoiceFilter):
+    """One or more codes (``?status=open&status=won``); an empty value means any, as the pages' forms send it and
+    the schema admits (``kam.api.schema.empty_filter_values``)."""
+
+    field_class = _ChoicesField

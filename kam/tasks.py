@@ -3,7 +3,8 @@
 from celery import shared_task
 
 
-@shared_task(name="kam.ping", acks_late=True, soft_time_limit=5, time_limit=10)
+# ping keeps its result (the others are ignored: CELERY_TASK_IGNORE_RESULT): its caller waits for "pong".
+@shared_task(name="kam.ping", acks_late=True, soft_time_limit=5, time_limit=10, ignore_result=False)
 def ping() -> str:
     """Round trip through the broker and a worker; used by health checks and tests."""
     return "pong"
@@ -29,15 +30,16 @@ def webhooks_dispatch_task() -> dict:
 
 
 @shared_task(name="kam.webhook_deliver", acks_late=True, soft_time_limit=60, time_limit=90)
-def webhook_deliver_task(delivery_id: int, replay: bool = False) -> dict | None:
-    """One attempt at a delivery; a failed one is sent again later, by the backoff schedule."""
+def webhook_deliver_task(delivery_id: int, replay: bool = False, attempt: int | None = None) -> dict | None:
+    """One attempt at a delivery; a failed one is sent again later, by the backoff schedule (a retry's message
+    names its attempt, so a duplicate of it sends nothing)."""
     from kam.webhooks import _enqueue, webhook_deliver
 
-    outcome = webhook_deliver(delivery_id=delivery_id, replay=replay)
+    outcome = webhook_deliver(delivery_id=delivery_id, replay=replay, attempt=attempt)
     if outcome is None:
         return None
     if outcome.retry_in is not None:
-        _enqueue(delivery_id, outcome.retry_in)
+        _enqueue(delivery_id, outcome.retry_in, attempt=outcome.attempts)
     return {"status": outcome.status, "status_code": outcome.status_code, "retry_in": outcome.retry_in}
 
 

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connection, transaction
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +20,7 @@ from kam import dashboard, reports, selectors, services
 from kam.csv_export import col, csv_export_requested, csv_page_response
 from kam.filters import NotificationFilterSet
 from kam.forms import DashboardFilterForm
+from kam.queue import QueueUnavailable, enqueue_on_commit
 from kam.roles import is_director
 
 NOTIFICATIONS_PAGE_SIZE = 25
@@ -74,8 +75,12 @@ def dashboard_refresh(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Only a KAM director refreshes the dashboard.")
     from kam.tasks import dashboard_refresh_task
 
-    transaction.on_commit(dashboard_refresh_task.delay, robust=True)
-    messages.success(request, "The dashboard's figures are being refreshed: reload the page in a few seconds.")
+    try:
+        enqueue_on_commit(dashboard_refresh_task)
+    except QueueUnavailable as unavailable:
+        messages.error(request, f"The figures were not refreshed. {unavailable}")
+    else:
+        messages.success(request, "The dashboard's figures are being refreshed: reload the page in a few seconds.")
     return redirect("home")
 
 

@@ -17,6 +17,7 @@ from kam import webhooks
 from kam.csv_export import Column, col, csv_export_requested, csv_page_response
 from kam.forms import WebhookSubscriptionForm
 from kam.models import DeliveryStatus
+from kam.queue import QueueUnavailable
 from kam.roles import is_director
 
 DELIVERIES_PAGE_SIZE = 25
@@ -115,6 +116,10 @@ def webhook_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_POST
 def delivery_replay(request: HttpRequest, pk: int) -> HttpResponse:
     delivery = webhooks.delivery_get(user=request.user, pk=pk)
-    webhooks.webhook_replay(delivery=delivery)
-    messages.success(request, f"Delivery {delivery.pk} is being sent again; reload to see the attempt.")
+    try:
+        webhooks.webhook_replay(delivery=delivery)
+    except QueueUnavailable as unavailable:
+        messages.error(request, f"Delivery {delivery.pk} was not sent again. {unavailable}")
+    else:
+        messages.success(request, f"Delivery {delivery.pk} is being sent again; reload to see the attempt.")
     return redirect("webhooks:detail", pk=delivery.subscription_id)

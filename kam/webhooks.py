@@ -42,6 +42,7 @@ from kam.models import (
     WebhookEvent,
     WebhookSubscription,
 )
+from kam.queue import enqueue_on_commit
 from kam.roles import is_director, sees_all_accounts
 
 SIGNATURE_HEADER = "KAM-Signature"
@@ -209,10 +210,11 @@ def webhooks_dispatch(*, enqueue: Any = None) -> DispatchResult:
     return DispatchResult(events=len(events), deliveries=len(new_ids), resent=len(lost))
 
 
-def _enqueue(delivery_id: int, countdown: float) -> None:
+def _enqueue(delivery_id: int, countdown: float, attempt: int | None = None) -> None:
     from kam.tasks import webhook_deliver_task
 
-    webhook_deliver_task.apply_async((delivery_id,), countdown=countdown)
+    kwargs = {} if attempt is None else {"attempt": attempt}
+    webhook_deliver_task.apply_async((delivery_id,), kwargs, countdown=countdown)
 
 
 def _envelope(delivery: WebhookDelivery) -> bytes:
@@ -237,12 +239,15 @@ class DeliveryOutcome:
     status: str
     status_code: int | None
     retry_in: float | None  # seconds until the next attempt, when one is due
+    attempts: int = 0  # attempts made so far, this one included
 
 
-def webhook_deliver(*, delivery_id: int, replay: bool = False) -> DeliveryOutcome | None:
+def webhook_deliver(*, delivery_id: int, replay: bool = False, attempt: int | None = None) -> DeliveryOutcome | None:
     """One attempt at a delivery (None when there is nothing to do: delivered already, failed for good, or
     another worker holds it). The row stays locked while the request runs, so two workers never send the same
-    delivery at once."""
+    delivery at once. ``attempt``: the number of attempts made when this retry was scheduled — a copy of its
+    message delivered twice (Redis hands an unacknowledged message, a retry's long countdown included, to
+    another worker after its visibility timeout) finds more attempts made and sends nothing."""
     with transaction.atomic():
         delivery = (
             WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
@@ -253,6 +258,8 @@ def webhook_deliver(*, delivery_id: int, replay: bool = False) -> DeliveryOutcom
         if delivery is None:
             return None
         if not replay and (delivery.status in (DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED)):
+            return None
+        if not replay and attempt is not None and delivery.attempts != attempt:
             return None
         subscription = delivery.subscription
         if not subscription.is_active and not replay:
@@ -311,18 +318,17 @@ def webhook_deliver(*, delivery_id: int, replay: bool = False) -> DeliveryOutcom
         delivery.save(
             update_fields=["attempts", "last_status_code", "last_error", "status", "delivered_at", "next_attempt_at"]
         )
-    return DeliveryOutcome(status=delivery.status, status_code=status_code, retry_in=retry_in)
+    return DeliveryOutcome(
+        status=delivery.status, status_code=status_code, retry_in=retry_in, attempts=delivery.attempts
+    )
 
 
 def webhook_replay(*, delivery: WebhookDelivery) -> None:
-    """Send the delivery again now, whatever became of it (a worker does, after the commit)."""
-    transaction.on_commit(lambda: _enqueue_replay(delivery.pk), robust=True)
-
-
-def _enqueue_replay(delivery_id: int) -> None:
+    """Send the delivery again now, whatever became of it (a worker does, after the commit);
+    ``QueueUnavailable`` when the task queue cannot be reached."""
     from kam.tasks import webhook_deliver_task
 
-    webhook_deliver_task.apply_async((delivery_id,), {"replay": True})
+    enqueue_on_commit(webhook_deliver_task, delivery.pk, kwargs={"replay": True})
 
 
 def delivery_list(*, user: Any, subscription: WebhookSubscription | None = None) -> QuerySet[WebhookDelivery]:

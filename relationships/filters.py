@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.choices import LadderStage, ServiceLevel
 from accounts.filters import AccountRecordFilterSet, date_range
-from kam.filtering import IntegerFilter, IsoDateFilter, NullsLastOrderingFilter, StrictBooleanFilter
+from kam.filtering import ChoicesFilter, IntegerFilter, IsoDateFilter, NullsLastOrderingFilter, StrictBooleanFilter
 from relationships.choices import (
     ACTION_PENDING,
     ActionStatus,
@@ -55,7 +55,7 @@ class FeedbackFilterSet(AccountRecordFilterSet):
 
 class AdvocacyEventFilterSet(AccountRecordFilterSet):
     occurred_on_after, occurred_on_before = date_range("occurred_on")
-    kind = django_filters.MultipleChoiceFilter(choices=AdvocacyKind.choices)
+    kind = ChoicesFilter(choices=AdvocacyKind.choices)
     verified = StrictBooleanFilter()
     ordering = NullsLastOrderingFilter(
         fields=(
@@ -74,8 +74,8 @@ class AdvocacyEventFilterSet(AccountRecordFilterSet):
 class ContractFilterSet(AccountRecordFilterSet):
     starts_on_after, starts_on_before = date_range("starts_on")
     ends_on_after, ends_on_before = date_range("ends_on")
-    kind = django_filters.MultipleChoiceFilter(choices=ContractKind.choices)
-    service_level = django_filters.MultipleChoiceFilter(choices=ServiceLevel.choices)
+    kind = ChoicesFilter(choices=ContractKind.choices)
+    service_level = ChoicesFilter(choices=ServiceLevel.choices)
     auto_renew = StrictBooleanFilter()
     external_id = django_filters.CharFilter()
     ordering = NullsLastOrderingFilter(
@@ -90,8 +90,8 @@ class ContractFilterSet(AccountRecordFilterSet):
 class InteractionFilterSet(AccountRecordFilterSet):
     occurred_at_after, occurred_at_before = date_range("occurred_at", on_date_of=True)
     next_step_due_after, next_step_due_before = date_range("next_step_due")
-    kind = django_filters.MultipleChoiceFilter(choices=InteractionKind.choices)
-    status = django_filters.MultipleChoiceFilter(choices=InteractionStatus.choices)
+    kind = ChoicesFilter(choices=InteractionKind.choices)
+    status = ChoicesFilter(choices=InteractionStatus.choices)
     user = IntegerFilter(field_name="user_id")
     ordering = NullsLastOrderingFilter(
         fields=(
@@ -111,8 +111,8 @@ class InteractionFilterSet(AccountRecordFilterSet):
 
 
 class LadderOverrideFilterSet(AccountRecordFilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=OverrideStatus.choices)
-    stage = django_filters.MultipleChoiceFilter(choices=LadderStage.choices)
+    status = ChoicesFilter(choices=OverrideStatus.choices)
+    stage = ChoicesFilter(choices=LadderStage.choices)
 
     class Meta:
         model = LadderOverride
@@ -120,7 +120,7 @@ class LadderOverrideFilterSet(AccountRecordFilterSet):
 
 
 class PartnerProposalFilterSet(AccountRecordFilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=ProposalStatus.choices)
+    status = ChoicesFilter(choices=ProposalStatus.choices)
 
     class Meta:
         model = PartnerProposal
@@ -131,7 +131,7 @@ class PartnerProposalFilterSet(AccountRecordFilterSet):
 
 
 class AccountPlanFilterSet(AccountRecordFilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=PlanStatus.choices)
+    status = ChoicesFilter(choices=PlanStatus.choices)
     period_start_after, period_start_before = date_range("period_start")
     in_force_on = IsoDateFilter(method="filter_in_force_on", label="Plans whose period includes this day")
     ordering = NullsLastOrderingFilter(
@@ -159,7 +159,7 @@ class PlanPartFilterSet(django_filters.FilterSet):
 
 
 class PlanObjectiveFilterSet(PlanPartFilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=ObjectiveStatus.choices)
+    status = ChoicesFilter(choices=ObjectiveStatus.choices)
     due_after, due_before = date_range("due")
     ordering = NullsLastOrderingFilter(
         fields=(("position", "position"), ("due", "due"), ("updated_at", "updated_at"), ("id", "id"))
@@ -171,7 +171,7 @@ class PlanObjectiveFilterSet(PlanPartFilterSet):
 
 
 class SwotItemFilterSet(PlanPartFilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=SwotKind.choices)
+    kind = ChoicesFilter(choices=SwotKind.choices)
 
     class Meta:
         model = SwotItem
@@ -179,7 +179,7 @@ class SwotItemFilterSet(PlanPartFilterSet):
 
 
 class ActionItemFilterSet(PlanPartFilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=ActionStatus.choices)
+    status = ChoicesFilter(choices=ActionStatus.choices)
     owner = IntegerFilter(field_name="owner_id")
     objective = IntegerFilter(field_name="objective_id")
     due_after, due_before = date_range("due")

@@ -5,14 +5,16 @@ an integration its own; anyone else is refused (403 to upload, 404 for a job).""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, parsers, permissions, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.choices import ImportKind
 from accounts.imports import ERRORS_KEPT, can_import, import_job_create, import_jobs_visible_to
-from accounts.models import ImportJob, ImportKind
+from accounts.models import ImportJob
 from kam.api.safe_writes import SafeWritesMixin
+from kam.api.schema import DETAIL_ERROR, QUEUE_UNAVAILABLE_DESCRIPTION
 
 
 class ImportRowErrorSerializer(serializers.Serializer):
@@ -79,7 +81,10 @@ class ImportJobViewSet(SafeWritesMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
     @extend_schema(
         request={"multipart/form-data": ImportUploadSerializer},
-        responses={201: ImportJobSerializer},
+        responses={
+            201: ImportJobSerializer,
+            503: OpenApiResponse(response=DETAIL_ERROR, description=QUEUE_UNAVAILABLE_DESCRIPTION),
+        },
         summary="Upload a CSV file to import, all or nothing",
         description=(
             "`multipart/form-data` with `kind` (accounts, contacts, orders, invoices) and `file`. The header row is "

@@ -23,7 +23,7 @@ from accounts.scoring.selectors import (
 )
 from accounts.selectors import account_get
 from kam.api.safe_writes import SafeWritesMixin
-from kam.api.schema import DETAIL_ERROR
+from kam.api.schema import DETAIL_ERROR, QUEUE_UNAVAILABLE_DESCRIPTION
 from kam.api.serializers import StrictModelSerializer
 
 # --- serializers -----------------------------------------------------------------------------------------------
@@ -149,7 +149,10 @@ class ScoringRunViewSet(SafeWritesMixin, mixins.ListModelMixin, mixins.RetrieveM
 
     @extend_schema(
         request=ScoringRunCreateSerializer,
-        responses={202: ScoringRunSerializer},
+        responses={
+            202: ScoringRunSerializer,
+            503: OpenApiResponse(response=DETAIL_ERROR, description=QUEUE_UNAVAILABLE_DESCRIPTION),
+        },
         summary="Request a scoring run",
         description="Queue a run as of `as_of` (default today; a future date is a 400) with the active policy: a "
         "worker evaluates the loyalty ladder, then scores every active account. Answers 202 with the queued run; "

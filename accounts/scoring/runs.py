@@ -6,6 +6,11 @@ PostgreSQL advisory lock, so two runs never overlap: the second waits (up to ``K
 and fails with a clear error if the first takes longer. Any error rolls the whole run back and marks it
 ``failed`` with the message.
 
+A worker that dies mid-run (killed, out of memory) leaves nothing of the run: its transaction rolls back with its
+connection. The run then still says ``running``; the worker held the run's ownership lock (``kam.work_ownership``),
+which went with its connection, so the redelivered message (``acks_late`` + ``reject_on_worker_lost``) or the
+recovery sweep (``accounts.recovery``) starts the run again from the beginning, on the same inputs.
+
 The steps are a list (``SCORING_RUN_STEPS``): gather the inputs of the whole population once, evaluate the
 loyalty ladder (DESIGN §6) as of the same day, then score (§5). Each step takes the run context and keeps its
 tallies in ``counts``.
@@ -30,6 +35,8 @@ from accounts.choices import KeyStatus, ScoringRunStatus
 from accounts.models import ScoringPolicy, ScoringRun
 from accounts.scoring import metrics
 from audit.actor import acting_as
+from kam.queue import enqueue_on_commit
+from kam.work_ownership import SCORING_RUN, session_notice_dead_client, work_owned
 from relationships.ladder.evaluate import ladder_apply, ladder_compute, ladder_tally
 
 logger = logging.getLogger(__name__)
@@ -90,12 +97,12 @@ def _run_create(*, as_of: date | None, requested_by: Any | None) -> ScoringRun:
 
 def scoring_run_request(*, as_of: date | None = None, requested_by: Any | None = None) -> ScoringRun:
     """Queue a scoring run as of ``as_of`` (default today) with the active policy; Celery executes it after
-    this transaction commits."""
+    this transaction commits. ``QueueUnavailable`` (nothing written) when the task queue cannot be reached."""
     from accounts.tasks import scoring_run_execute_task
 
     with transaction.atomic():
         run = _run_create(as_of=as_of, requested_by=requested_by)
-        transaction.on_commit(lambda: scoring_run_execute_task.delay(run.pk))
+        enqueue_on_commit(scoring_run_execute_task, run.pk)  # the queue is down: QueueUnavailable rolls it back
     return run
 
 
@@ -107,19 +114,48 @@ def scoring_run_perform(
     return scoring_run_execute(run_id=run.pk, progress=progress)
 
 
-def scoring_run_execute(*, run_id: int, progress: Progress | None = None) -> ScoringRun:
-    """Claim a queued run and execute it. A run that is no longer queued (a redelivered task) is left alone."""
-    claimed = ScoringRun.objects.filter(pk=run_id, status=ScoringRunStatus.QUEUED).update(
-        status=ScoringRunStatus.RUNNING, started_at=timezone.now()
+def scoring_run_nightly() -> ScoringRun:
+    """The nightly run, as of today. A nightly task delivered again because its worker died takes up the run
+    that worker had started (still ``queued`` or ``running``) instead of creating a second one."""
+    today = timezone.localdate()
+    unfinished = (
+        ScoringRun.objects.filter(
+            as_of=today, requested_by=None, status__in=[ScoringRunStatus.QUEUED, ScoringRunStatus.RUNNING]
+        )
+        .order_by("pk")
+        .first()
     )
+    run = unfinished or _run_create(as_of=today, requested_by=None)
+    return scoring_run_execute(run_id=run.pk)
+
+
+def scoring_run_execute(*, run_id: int, progress: Progress | None = None) -> ScoringRun:
+    """Claim a queued run and execute it, holding its ownership lock throughout. A ``running`` run whose lock is
+    free lost its worker: it is started again. A run that is finished (a redelivered task, once the live worker
+    let go of the lock) is left alone."""
+    with work_owned(kind=SCORING_RUN, pk=run_id, wait_seconds=settings.KAM_SCORING_LOCK_WAIT_SECONDS) as owned:
+        if not owned:
+            logger.info("scoring run %s: another worker is still executing it", run_id)
+            return ScoringRun.objects.select_related("policy").get(pk=run_id)
+        return _execute_owned(run_id=run_id, progress=progress)
+
+
+def _execute_owned(*, run_id: int, progress: Progress | None) -> ScoringRun:
+    before = ScoringRun.objects.filter(pk=run_id).values_list("status", flat=True).first()
+    claimed = ScoringRun.objects.filter(
+        pk=run_id, status__in=[ScoringRunStatus.QUEUED, ScoringRunStatus.RUNNING]
+    ).update(status=ScoringRunStatus.RUNNING, started_at=timezone.now())
     run = ScoringRun.objects.select_related("policy").get(pk=run_id)
     if not claimed:
-        logger.info("scoring run %s is %s, not queued: nothing to do", run_id, run.status)
+        logger.info("scoring run %s is %s: nothing to do", run_id, run.status)
         return run
+    if before == ScoringRunStatus.RUNNING:
+        logger.warning("scoring run %s lost its worker mid-run: starting it again", run_id)
     say = progress or (lambda message: None)
     timings: dict[str, int] = {}
     try:
         with acting_as(label=f"system: scoring run {run.pk}"), transaction.atomic(), connection.cursor() as cursor:
+            session_notice_dead_client()
             context = RunContext(run=run, cursor=cursor)
             scoring_lock(cursor)
             context.backdated = _later_run_exists(cursor, run)

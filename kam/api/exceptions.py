@@ -17,8 +17,18 @@ from rest_framework.views import exception_handler, set_rollback
 
 from kam.api.throttling import rate_limit_enforce_after_error
 from kam.constraints import errors_by_field, field_for_constraint
+from kam.queue import QueueUnavailable
 
 NON_FIELD_KEY = "non_field_errors"
+
+
+class QueueUnavailableError(exceptions.APIException):
+    """503 ``queue_unavailable``: the operation needs a worker and the task queue cannot be reached; nothing was
+    written (the request's transaction rolls back)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = QueueUnavailable.message
+    default_code = QueueUnavailable.code
 
 
 def _rename_non_field(errors: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -55,6 +65,8 @@ def api_exception_handler(exc, context):
     if isinstance(exc, Http404):
         # Never echo the model's name ("No Account matches…"): 404 says nothing about what exists.
         exc = exceptions.NotFound()
+    elif isinstance(exc, QueueUnavailable):
+        exc = QueueUnavailableError(str(exc))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     response = exception_handler(exc, context)

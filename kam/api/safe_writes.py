@@ -108,7 +108,8 @@ def _fingerprint(request: Request) -> str:
         return digest.hexdigest()
     # An upload (a CSV import): its fields and its files' contents, not the raw body, whose part boundary differs
     # from one sending to the next; files are read in chunks and rewound for the view.
-    for name, values in sorted(request.data.lists()):
+    data: Any = request.data  # a QueryDict for a multipart body
+    for name, values in sorted(data.lists()):
         for value in values:
             digest.update(f"{name}=".encode())
             if isinstance(value, UploadedFile):

@@ -32,6 +32,12 @@ DETAIL_ERROR = {
     "required": ["detail"],
 }
 
+# An operation that hands work to a worker answers 503 when the task queue is down (kam/queue.py).
+QUEUE_UNAVAILABLE_DESCRIPTION = (
+    "The task queue (Redis) cannot be reached: nothing was queued and nothing written "
+    "(`code` `queue_unavailable`); try again later."
+)
+
 
 def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -20,10 +20,12 @@ from rest_framework.response import Response
 
 from kam import webhooks
 from kam.api.safe_writes import SafeWritesMixin
+from kam.api.schema import DETAIL_ERROR, QUEUE_UNAVAILABLE_DESCRIPTION
+from kam.api.serializers import StrictModelSerializer
 from kam.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
 
 
-class WebhookSubscriptionSerializer(serializers.ModelSerializer):
+class WebhookSubscriptionSerializer(StrictModelSerializer):
     """A subscription: where (``url``, http or https), what (``events``, at least one of
     ``account.key_status_changed``, ``ladder.stage_changed``, ``grant.status_changed``, ``scoring_run.finished``)
     and whether it is active. The ``secret`` that signs deliveries is returned on creation and rotation only."""
@@ -155,7 +157,10 @@ class WebhookDeliveryViewSet(
 
     @extend_schema(
         request=None,
-        responses={202: WebhookDeliverySerializer},
+        responses={
+            202: WebhookDeliverySerializer,
+            503: OpenApiResponse(response=DETAIL_ERROR, description=QUEUE_UNAVAILABLE_DESCRIPTION),
+        },
         summary="Send a delivery again now",
         description="A worker sends it once more, whatever its status; the attempt is logged as a replay.",
     )

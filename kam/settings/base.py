@@ -196,12 +196,22 @@ SPECTACULAR_SETTINGS = {
 
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
+# Nobody reads a task's return value (ping, for health checks and tests, keeps its own). Storing results would
+# also make every enqueue talk to the result store first: with Redis down that blocked for 19 s, then raised a
+# RuntimeError instead of the broker's OperationalError.
+CELERY_TASK_IGNORE_RESULT = True
+# A message is acknowledged after its task returns, and given back to the queue when the process running it dies
+# (tests/kam/test_reliability.py walks the tasks: each one also says so, with its own time limits).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Enqueuing fails fast when Redis is down (kam/queue.py answers 503): one quick retry rides out a restart, and
+# a host that does not answer is given up after 2 s (a refused connection or a missing socket fails at once).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 

@@ -102,3 +102,24 @@ def test_order_list_filters_by_status_and_date(admin_client):
     )
     assert response.status_code == 200
     assert "SO-A1" in response.content.decode()
+
+
+def test_import_jobs_are_listed_and_read_only(admin_client, director):
+    # given two import jobs, one failed with a row error
+    from accounts.models import ImportJob
+
+    ImportJob.objects.create(kind="orders", file_name="a.csv", requested_by=director, status="succeeded", rows=3)
+    failed = ImportJob.objects.create(
+        kind="orders", file_name="b.csv", requested_by=director, status="failed", errors=[{"line": 2}]
+    )
+    # when the operator opens the list, filtered, and a job / then they read it but add and change nothing
+    assert admin_client.get(changelist(ImportJob), {"status__exact": "failed", "q": "b.csv"}).status_code == 200
+    page = admin_client.get(reverse("admin:accounts_importjob_change", args=[failed.pk]))
+    assert page.status_code == 200 and b"b.csv" in page.content and b'name="_save"' not in page.content
+    assert admin_client.get(reverse("admin:accounts_importjob_add")).status_code == 403
+    with CaptureQueriesContext(connection) as two:
+        admin_client.get(changelist(ImportJob))
+    ImportJob.objects.create(kind="contacts", file_name="c.csv", requested_by=director)
+    with CaptureQueriesContext(connection) as three:
+        admin_client.get(changelist(ImportJob))
+    assert len(three) == len(two)

@@ -12,8 +12,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from accounts.choices import ImportJobStatus
 from accounts.imports import ERRORS_KEPT, import_csv, import_job_execute
-from accounts.models import Account, Contact, ImportJob, ImportJobStatus, Invoice, Order
+from accounts.models import Account, Contact, ImportJob, Invoice, Order
 from tests.factories import AccountFactory, ContactFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db

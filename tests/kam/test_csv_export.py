@@ -400,6 +400,8 @@ def test_the_portfolio_export_has_every_page_in_the_pages_filters_and_sort(clien
     # then the CSV has all 30 (not page 2's 5), in the page's order, and nothing of anyone else
     assert [row["Name"] for row in rows] == [f"Customer {number:02d}" for number in reversed(range(30))]
     assert {row["Owner"] for row in rows} == {"manager"}
+    # and choices are shown by their label, as on the page
+    assert {row["Kind"] for row in rows} == {"Customer"}
 
 
 def test_the_portfolios_htmx_partial_carries_the_link_with_the_filters(client, manager, account):

@@ -518,12 +518,16 @@ def test_a_directors_dashboard_from_the_summary_takes_few_queries(portfolio, dir
     assert len(queries) <= 20
 
 
-def test_a_director_asks_for_a_refresh(director, client, django_capture_on_commit_callbacks):
+def test_a_director_asks_for_a_refresh(director, client, django_capture_on_commit_callbacks, monkeypatch):
+    from kam.tasks import dashboard_refresh_task
+
+    sent: list[tuple] = []
+    monkeypatch.setattr(dashboard_refresh_task, "apply_async", lambda *args, **options: sent.append(args))
     client.force_login(director)
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("dashboard_refresh"))
     assert response.status_code == 302 and response["Location"] == reverse("home")
-    assert [callback.__self__.name for callback in callbacks] == ["kam.dashboard_refresh"]
+    assert sent == [((),)]  # queued once, after the commit
 
 
 def test_only_a_director_asks_for_a_refresh(manager, client):

@@ -355,7 +355,9 @@ def webhook_worker(transactional_db, monkeypatch):
     monkeypatch.setattr(
         webhooks,
         "_enqueue",
-        lambda pk, countdown: webhook_deliver_task.apply_async((pk,), countdown=countdown, queue=queue),
+        lambda pk, countdown, attempt=None: webhook_deliver_task.apply_async(
+            (pk,), {} if attempt is None else {"attempt": attempt}, countdown=countdown, queue=queue
+        ),
     )
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[queue]):
@@ -373,7 +375,7 @@ def test_an_integration_receives_a_signed_webhook_when_an_account_becomes_key(we
     account = AccountFactory(name="Helios Robotics", external_id="ERP-1")
     with transaction.atomic():
         Account.objects.filter(pk=account.pk).update(key_status=KeyStatus.KEY)
-    result = webhooks_dispatch_task.apply_async(queue=webhook_worker).get(timeout=30)
+    result = webhooks_dispatch_task.apply_async(queue=webhook_worker, ignore_result=False).get(timeout=30)
     assert result["deliveries"] == 1
     delivery = WebhookDelivery.objects.get()
     for _ in range(100):

@@ -49,8 +49,8 @@ def cadence_worker(transactional_db, monkeypatch):
 def test_the_daily_task_runs_in_a_worker_and_tells_the_owner_once(manager, overdue_account, cadence_worker):
     # given an overdue account and a worker listening on the broker
     # when beat sends the daily task (twice, as a redelivery would)
-    first = contact_cadence_check_task.apply_async(queue=cadence_worker).get(timeout=30)
-    second = contact_cadence_check_task.apply_async(queue=cadence_worker).get(timeout=30)
+    first = contact_cadence_check_task.apply_async(queue=cadence_worker, ignore_result=False).get(timeout=30)
+    second = contact_cadence_check_task.apply_async(queue=cadence_worker, ignore_result=False).get(timeout=30)
     # then the worker flagged the account and told its owner once, in the app and by e-mail
     assert (first["overdue"], first["notified"]) == (1, 1)
     assert (second["overdue"], second["notified"]) == (1, 0)
