@@ -78,7 +78,7 @@ def history_items(entries: list[AuditEntry]) -> list[HistoryItem]:
     user_ids = {
         value
         for entry in entries
-        for column, pair in entry.changes.items()
+        for column, pair in entry.field_changes().items()
         if _is_user_reference(tables.get(entry.table_name, ("", {}))[1].get(column))
         for value in pair
         if isinstance(value, int)
@@ -90,7 +90,7 @@ def history_items(entries: list[AuditEntry]) -> list[HistoryItem]:
     for entry in entries:
         name, fields = tables.get(entry.table_name, (entry.table_name, {}))
         ordered = sorted(
-            entry.changes.items(), key=lambda pair: list(fields).index(pair[0]) if pair[0] in fields else 99
+            entry.field_changes().items(), key=lambda pair: list(fields).index(pair[0]) if pair[0] in fields else 99
         )
         changes = []
         for column, (old, new) in ordered:
