@@ -11,9 +11,9 @@ after the first autocommitted write. Each entry point sets them:
 - Celery tasks: the ``task_prerun``/``task_postrun`` signals ("system: task <name>");
 - a scoring run, an import job, ``manage.py import_csv`` and ``rescore``: ``acting_as`` around their work.
 
-Anonymous requests cost no query: nothing is set, and nothing needs resetting (the settings are empty between
-units of work). Whatever writes with nothing set (a ``manage.py shell``, a migration) is recorded as the
-system, with an empty label.
+Anonymous requests and reads (GET, HEAD: ``writes_audited``) cost no query: nothing is set, and nothing needs
+resetting (the settings are empty between units of work); a logged-in write costs two (set, reset). Whatever
+writes with nothing set (a ``manage.py shell``, a migration) is recorded as the system, with an empty label.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from django.db.backends.signals import connection_created
 from django.http import HttpRequest, HttpResponse
 
 LABEL_MAX = 200
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _STATE = "_kam_audit_actor"
 
 
@@ -93,8 +94,11 @@ def user_label(user: Any) -> str:
 
 
 def actor_set_for_api_token(request: Any, token: Any) -> None:
-    """The one call of the API's token authentication: the token's user, named with the token."""
+    """The one call of the API's token authentication: the token's user, named with the token (for a request
+    that may write: see ``writes_audited``)."""
     http_request = getattr(request, "_request", request)
+    if not writes_audited(http_request):
+        return
     actor_set(
         Actor(
             user_id=token.user.pk,
@@ -104,9 +108,16 @@ def actor_set_for_api_token(request: Any, token: Any) -> None:
     )
 
 
+def writes_audited(request: HttpRequest) -> bool:
+    """Whether the request may change an audited table: not GET, HEAD, OPTIONS or TRACE. HTTP's safe methods
+    write no audited row in KAM (what a GET writes — an API token's last use, a session — is not audited), so a
+    page or API read costs no query for the actor; a write in one would be recorded as the system."""
+    return request.method not in SAFE_METHODS
+
+
 class AuditActorMiddleware:
-    """Sets the logged-in user as the actor for the request, and clears it when the response is ready. After
-    ``AuthenticationMiddleware``."""
+    """Sets the logged-in user as the actor for a request that may write (``writes_audited``), and clears it
+    when the response is ready. After ``AuthenticationMiddleware``."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -116,7 +127,7 @@ class AuditActorMiddleware:
         request.audit_request_id = request_id  # type: ignore[attr-defined]
         try:
             user = request.user
-            if user.is_authenticated:
+            if user.is_authenticated and writes_audited(request):
                 actor_set(Actor(user_id=user.pk, label=user_label(user), request_id=request_id))
             return self.get_response(request)
         finally:
