@@ -189,6 +189,22 @@ def contact_form(**overrides) -> dict:
     }
 
 
+def test_a_read_sets_no_actor_and_a_write_sets_and_resets_it(client, manager, account):
+    # given a logged-in user
+    client.force_login(manager)
+
+    def actor_queries(method, url, data=None):
+        with CaptureQueriesContext(connection) as captured:
+            getattr(client, method)(url, data)
+        return [q["sql"] for q in captured.captured_queries if "kam.actor_id" in q["sql"]]
+
+    # when they read a page, then no query sets the actor (reads write no audited row)
+    assert actor_queries("get", reverse("accounts:account_detail", args=[account.pk])) == []
+    # when they write, then it is set once and reset once
+    assert len(actor_queries("post", reverse("accounts:contact_create", args=[account.pk]), contact_form())) == 2
+    assert actor_current() == NOBODY
+
+
 def test_a_page_request_records_the_logged_in_user(client, manager, account):
     client.force_login(manager)
     response = client.post(reverse("accounts:contact_create", args=[account.pk]), contact_form())
