@@ -62,6 +62,7 @@ from django.utils import timezone
 from accounts.choices import ImportJobStatus, ImportKind
 from accounts.models import Account, Contact, ImportJob, Invoice, Order
 from accounts.services import ACCOUNT_EDITABLE_FIELDS, CONTACT_EDITABLE_FIELDS, INVOICE_FIELDS, ORDER_FIELDS
+from audit.actor import acting_as
 from kam.constraints import constraint_fields, field_for_constraint
 from kam.queue import enqueue_on_commit
 from kam.roles import ACCOUNT_MANAGER, KAM_DIRECTOR, is_director, is_integration
@@ -828,7 +829,8 @@ def _import_job_execute_owned(*, job_id: int) -> ImportJob:
     try:
         if job.requested_by is None:
             raise PermissionDenied("The user who uploaded this file no longer exists.")
-        result = import_csv(kind=job.kind, file=io.BytesIO(job.data), actor=job.requested_by, progress=reporter)
+        with acting_as(user=job.requested_by, label=f"{job.requested_by.get_username()} (import job {job.pk})"):
+            result = import_csv(kind=job.kind, file=io.BytesIO(job.data), actor=job.requested_by, progress=reporter)
     except PermissionDenied as refused:
         result = ImportResult(kind=job.kind, errors=[RowError(0, "", str(refused))], error_count=1)
     except Exception as error:

@@ -30,6 +30,7 @@ from accounts.scoring import runs as scoring_runs
 from accounts.scoring import selectors as scoring_selectors
 from accounts.scoring.advice import key_advice
 from accounts.scoring.schedule import scoring_nightly_next
+from audit.selectors import account_history
 from benefits.views import benefits_context
 from kam.csv_export import Column, col, csv_export_requested, csv_page_response, label, user_name
 from kam.queue import QueueUnavailable
@@ -169,6 +170,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
         **_score_context(account),
         **ladder_context(request, account),
         **benefits_context(request, account),
+        "history": account_history(account=account),
     }
     return render(request, "accounts/account_detail.html", context)
 

@@ -34,6 +34,7 @@ from django.utils import timezone
 from accounts.choices import KeyStatus, ScoringRunStatus
 from accounts.models import ScoringPolicy, ScoringRun
 from accounts.scoring import metrics
+from audit.actor import acting_as
 from kam.queue import enqueue_on_commit
 from kam.work_ownership import SCORING_RUN, session_notice_dead_client, work_owned
 from relationships.ladder.evaluate import ladder_apply, ladder_compute, ladder_tally
@@ -153,7 +154,7 @@ def _execute_owned(*, run_id: int, progress: Progress | None) -> ScoringRun:
     say = progress or (lambda message: None)
     timings: dict[str, int] = {}
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with acting_as(label=f"system: scoring run {run.pk}"), transaction.atomic(), connection.cursor() as cursor:
             session_notice_dead_client()
             context = RunContext(run=run, cursor=cursor)
             scoring_lock(cursor)

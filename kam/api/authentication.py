@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from audit.actor import actor_set_for_api_token
 from kam.api_tokens import api_token_authenticate
 
 
@@ -24,6 +25,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         token = api_token_authenticate(key=key)
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        actor_set_for_api_token(request, token)  # the audit trail's "who" (the middleware ran before DRF)
         return token.user, token
 
     def authenticate_header(self, request) -> str:

@@ -349,9 +349,9 @@ def test_query_count_does_not_grow_with_the_batch(api, integration, account, dja
     client = api(integration)
     client.post(ORDERS, [order(n) for n in range(0, size, 2)], format="json")
     batch = [order(n, net_amount="7.00") for n in range(size)]
-    # when it is posted: the token, the caller's roles, savepoint, the accounts named, the existing rows
-    # (locked), the upsert, release
-    with django_assert_num_queries(7):
+    # when it is posted: the token, the audit trail's actor, the caller's roles, savepoint, the accounts named,
+    # the existing rows (locked), the upsert, release, the actor's reset
+    with django_assert_num_queries(9):
         response = client.post(ORDERS, batch, format="json")
     # then every record is written
     assert response.json() == {"created": size // 2, "updated": size - size // 2, "unchanged": 0}
@@ -362,8 +362,9 @@ def test_a_refused_batch_costs_as_few_queries(api, integration, account, django_
     client = api(integration)
     client.post(ORDERS, [], format="json")  # the token's first use is stamped once
     batch = [order(n, account_external_id=f"NOPE-{n}") for n in range(size)]
-    # the token, the caller's roles, savepoint, the accounts named, rollback, release
-    with django_assert_num_queries(6):
+    # the token, the audit trail's actor, the caller's roles, savepoint, the accounts named, rollback, release,
+    # the actor's reset
+    with django_assert_num_queries(8):
         response = client.post(ORDERS, batch, format="json")
     assert len(response.json()) == size
 

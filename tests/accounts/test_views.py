@@ -395,7 +395,7 @@ def test_portfolio_query_count_does_not_grow_with_accounts(client, manager, coll
     with_ten = count_queries(client, PORTFOLIO)
     # then the page costs the same seven queries: session, user, the user's roles, the count, the page of rows
     # (owner joined, contacts counted, contact cadence looked up), the owner choices of the filter bar, the
-    # navbar's unread notifications
+    # navbar's unread notifications (a GET sets no audit actor: audit.actor.writes_audited)
     assert with_ten == with_one == 7
 
 
@@ -508,10 +508,11 @@ def _one_of_each(account, user, **kwargs) -> None:
         # here: tests/relationships/test_plans_views.py counts a page with a plan); the stakeholder map: the
         # contacts with their last completed interaction and 12-month count, the account's own last completed
         # interaction and count, its contact-cadence flag; the navbar's unread notifications; the benefits: the
-        # account's C2, the active catalog, the account's grants (with their history once there are some)
-        ("manager", 38),
+        # account's C2, the active catalog, the account's grants (with their history once there are some); the
+        # history: its latest entries and the users they name (a GET sets no audit actor)
+        ("manager", 40),
         # the same, and "is the user on the team" once (remembered for the other predicates that ask it)
-        ("colleague", 39),
+        ("colleague", 41),
     ],
 )
 def test_account_page_query_count_does_not_grow_with_its_records(request, client, account, persona, expected):

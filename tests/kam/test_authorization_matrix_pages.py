@@ -61,6 +61,7 @@ _STRINGS = {"action": "pause", "decision": "approve"}
 EXPECTED: dict[str, dict[str, str]] = {
     "accounts:account_create": _row("login 403 403 403 200 200"),
     "accounts:account_detail": _row("login 200 200 404 200 200"),
+    "accounts:account_history": _row("login 200 200 404 200 200"),
     "accounts:account_list": _row("login 200 200 200 200 200"),
     "accounts:account_update": _row("login 200 403 404 200 200"),
     "accounts:contact_create": _row("login 200 200 404 200 200"),

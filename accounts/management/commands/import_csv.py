@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.imports import KINDS, import_columns, import_csv
+from audit.actor import acting_as
 
 BAR_WIDTH = 30
 
@@ -73,20 +74,22 @@ class Command(BaseCommand):
         kind = options["kind"]
         actor = self._user(options["user"]) if options["user"] else None
         bar = ProgressBar(self.stderr._out)  # the raw stream: the bar redraws its line with \r
-        try:
-            if options["file"] == "-":
-                result = import_csv(kind=kind, file=sys.stdin.buffer, actor=actor, progress=bar)
-            else:
-                try:
-                    handle = open(options["file"], "rb")  # noqa: SIM115 — closed below, after the import
-                except OSError as error:
-                    raise CommandError(f"{options['file']}: {error.strerror}") from None
-                with handle:
-                    result = import_csv(kind=kind, file=handle, actor=actor, progress=bar)
-        except PermissionDenied as refused:
-            raise CommandError(str(refused)) from None
-        finally:
-            bar.finish()
+        label = f"manage.py import_csv --user {options['user']}" if actor else "manage.py import_csv (operator)"
+        with acting_as(user=actor, label=label):
+            try:
+                if options["file"] == "-":
+                    result = import_csv(kind=kind, file=sys.stdin.buffer, actor=actor, progress=bar)
+                else:
+                    try:
+                        handle = open(options["file"], "rb")  # noqa: SIM115 — closed below, after the import
+                    except OSError as error:
+                        raise CommandError(f"{options['file']}: {error.strerror}") from None
+                    with handle:
+                        result = import_csv(kind=kind, file=handle, actor=actor, progress=bar)
+            except PermissionDenied as refused:
+                raise CommandError(str(refused)) from None
+            finally:
+                bar.finish()
         if not result.ok:
             for error in result.errors:
                 self.stdout.write(f"line {error.line}: {error.field or '-'}: {error.message}")

@@ -1,0 +1,21 @@
+"""The account's history page (``/accounts/<pk>/history/``): older entries than the account page shows."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from accounts.selectors import account_get
+from audit.selectors import HISTORY_PAGE_SIZE, account_history
+
+
+@login_required
+@require_GET
+def account_history_page(request: HttpRequest, pk: int) -> HttpResponse:
+    account = account_get(user=request.user, pk=pk)  # 404 for an account the user may not see
+    raw = request.GET.get("older_than", "")
+    older_than = int(raw) if raw.isdigit() else None
+    history = account_history(account=account, limit=HISTORY_PAGE_SIZE, older_than=older_than)
+    return render(request, "audit/account_history.html", {"account": account, "history": history})
