@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
 
 from kam.api.csv import CSV_FORMAT, CSV_MEDIA_TYPE, is_list_operation
 from kam.api.safe_writes import (
@@ -20,6 +21,7 @@ from kam.api.safe_writes import (
     REPLAYED_HEADER,
     SafeWritesMixin,
 )
+from kam.api.serializers import DecimalStringField, decimal_pattern
 
 VALIDATION_ERROR = {
     "type": "object",
@@ -103,6 +105,15 @@ class KamAutoSchema(AutoSchema):
         for code, response in errors.items():
             responses.setdefault(code, response)
         return responses
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.MultipleChoiceField) and not field.allow_empty:
+            schema["minItems"] = 1  # e.g. a webhook's events: at least one
+        if isinstance(field, DecimalStringField) and "pattern" in schema:
+            # drf-spectacular's pattern admits "" (every digit optional), which no decimal field takes
+            schema["pattern"] = decimal_pattern(field.max_digits, field.decimal_places, empty=field.allow_null)
+        return schema
 
     def _safe_writes(self) -> bool:
         return isinstance(self.view, SafeWritesMixin)

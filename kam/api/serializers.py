@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from django.db import models
@@ -40,14 +41,32 @@ class StrictSlugField(_StringsOnly, serializers.SlugField):
     pass
 
 
-class DecimalStringField(serializers.DecimalField):
-    """Money and scores travel as decimal strings (DESIGN §8): a JSON number would already have lost cents."""
+def decimal_pattern(max_digits: int | None, decimal_places: int | None, *, empty: bool = False) -> str:
+    """What a decimal string field takes, as the schema says it: digits, an optional sign and point, at least one
+    digit, within the field's places — no exponent, no "+", no spaces; ``""`` only where it means null (DRF reads
+    an empty string as null for a nullable decimal)."""
+    places = decimal_places or 0
+    whole = f"{{1,{max_digits - places}}}" if max_digits is not None else "+"
+    decimals = f"{{0,{places}}}" if decimal_places is not None else "*"
+    tail = f"{{1,{places}}}" if decimal_places is not None else "+"
+    number = rf"-?(?:\d{whole}(?:\.\d{decimals})?|\.\d{tail})"
+    return rf"^(?:{number})?$" if empty else rf"^{number}$"
 
-    default_error_messages = {"not_a_string": 'Send a decimal string such as "1250.00", not a number.'}
+
+class DecimalStringField(serializers.DecimalField):
+    """Money and scores travel as decimal strings (DESIGN §8): a JSON number would already have lost cents. The
+    string is plain digits (``decimal_pattern``, as the schema documents it): ``"1e3"`` or ``" 5"`` is refused."""
+
+    default_error_messages = {
+        "not_a_string": 'Send a decimal string such as "1250.00", not a number.',
+        "not_plain": 'Send plain digits such as "1250.00" (an optional "-" and point; no exponent or spaces).',
+    }
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("not_a_string")
+        if data and not re.fullmatch(r"-?(?:\d+(?:\.\d*)?|\.\d+)", data):
+            self.fail("not_plain")
         return super().to_internal_value(data)
 
 

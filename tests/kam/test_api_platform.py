@@ -135,3 +135,24 @@ def test_healthz_answers_a_probe_by_address_over_http_in_production(client, sett
     # while any other page keeps both rules
     assert client.get("/login/", HTTP_HOST="127.0.0.1:8000").status_code == 400
     assert client.get("/login/", HTTP_HOST="kam.example.com").status_code == 301
+
+
+@pytest.mark.parametrize("value", ["1e3", " 5", "+5", "", "5,00"])
+def test_decimal_strings_are_plain_digits_as_the_schema_says(api, director, account, value):
+    response = api(director).post(
+        "/api/v1/orders/",
+        {"account": account.pk, "external_id": "SO-D", "order_date": "2026-11-02", "net_amount": value},
+        format="json",
+    )
+    assert response.status_code == 400 and "net_amount" in response.json()
+
+
+def test_the_schema_states_what_a_decimal_string_takes(api, director):
+    schema = api(director).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    components = schema["components"]["schemas"]
+    assert (
+        components["OrderRequest"]["properties"]["net_amount"]["pattern"] == r"^-?(?:\d{1,12}(?:\.\d{0,2})?|\.\d{1,2})$"
+    )
+    # a nullable one admits "" (null), as DRF reads it
+    assert components["BenefitTypeRequest"]["properties"]["max_value"]["pattern"].startswith("^(?:")
+    assert components["WebhookSubscriptionRequest"]["properties"]["events"]["minItems"] == 1
