@@ -1,4 +1,4 @@
-"""Template filters of the project-level pages: the dashboard's table cells."""
+"""Template tags of the project-level pages: the dashboard's table cells, list pagination."""
 
 from __future__ import annotations
 
@@ -24,3 +24,11 @@ def figure(value: Any) -> str:
     if is_number(value):
         return f"{value:,}"
     return str(value)
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context: Any, number: int) -> str:
+    """``?…&page=N``: the current list's query (its filters) with another page number."""
+    query = context["request"].GET.copy()
+    query["page"] = number
+    return f"?{query.urlencode()}"
