@@ -313,3 +313,14 @@ def test_the_navbar_badge_costs_one_query_and_fragments_none(client, manager, ac
     with CaptureQueriesContext(connection) as queries:
         client.get(reverse("accounts:account_list"), HTTP_HX_REQUEST="true")
     assert not [q for q in queries if "kam_notification" in q["sql"]]
+
+
+def test_the_pages_of_a_filtered_list_keep_the_filter(client, manager):
+    # given more unread notifications than one page holds
+    NotificationFactory.create_batch(26, recipient=manager)
+    client.force_login(manager)
+    # when the unread ones are listed / then the link to page 2 keeps "unread"
+    html = client.get(reverse("notification_list"), {"unread": "true"}).content.decode()
+    assert 'href="?unread=true&amp;page=2"' in html
+    second = client.get(reverse("notification_list"), {"unread": "true", "page": 2}).content.decode()
+    assert 'href="?unread=true&amp;page=1"' in second
