@@ -358,6 +358,13 @@ def test_the_history_page_pages_through_older_changes(client, manager, account):
     assert shown == [order.pk for order in reversed(orders)]
 
 
+@pytest.mark.parametrize("value", ["abc", "-1", "1.5", "9" * 30])
+def test_a_bad_older_than_is_a_400_naming_it(client, manager, account, value):
+    client.force_login(manager)
+    response = client.get(reverse("accounts:account_history", args=[account.pk]), {"older_than": value})
+    assert response.status_code == 400 and b"older_than" in response.content
+
+
 def test_outsiders_get_a_404_for_the_history(client, outsider, account):
     client.force_login(outsider)
     assert client.get(reverse("accounts:account_history", args=[account.pk])).status_code == 404
