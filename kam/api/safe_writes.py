@@ -178,7 +178,8 @@ def _replayed(record: IdempotencyRecord) -> Response:
 
 
 class SafeWritesMixin:
-    """First base of every API view (a test walks the URLconf): ETags, If-Match and Idempotency-Key."""
+    """First base of every API view (a test walks the URLconf): ETags, If-Match and Idempotency-Key — and, being
+    the one place every view passes through after authentication, the refusal of a query parameter given twice."""
 
     request: Request
     kwargs: dict[str, Any]
