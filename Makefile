@@ -7,9 +7,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
+AXE    := var/axe-core/.installed
+
 .PHONY: install run test lint format lock manage shell clean bench backup restore
 
-install: $(STAMP)
+install: $(STAMP) $(AXE)
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +23,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 		$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt; \
 	fi
 	@touch $(STAMP)
+
+# axe-core for the browser tests' accessibility checks: from the npm registry, pinned and integrity-checked in
+# tests/e2e/axe.py (no Node needed); it is fetched again when that pin changes.
+$(AXE): tests/e2e/axe.py | $(STAMP)
+	@$(BIN)/python -m tests.e2e.axe
+	@touch $(AXE)
 
 ## make run: embedded PostgreSQL + Redis (unless DATABASE_URL/REDIS_URL), migrate, demo data, web + worker + beat.
 run: install
@@ -66,4 +74,4 @@ lock: install
 	$(BIN)/uv pip compile --quiet requirements-dev.in -o requirements-dev.txt --python-version 3.11
 
 clean:
-	rm -rf $(VENV) var/staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) var/staticfiles var/axe-core .pytest_cache .ruff_cache
