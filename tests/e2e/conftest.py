@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.e2e.axe import AxeAudit, axe_report, axe_source
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -75,6 +78,28 @@ def results_dir() -> Path:
     """Where screenshots go (gitignored)."""
     RESULTS.mkdir(exist_ok=True)
     return RESULTS
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    """axe-core's source, which ``make install`` fetched (tests/e2e/axe.py). Missing, it fails the run under CI
+    and skips the test elsewhere, as a missing browser does."""
+    try:
+        return axe_source()
+    except FileNotFoundError as error:
+        if os.environ.get("CI"):
+            pytest.fail(str(error))
+        pytest.skip(str(error))
+
+
+@pytest.fixture
+def axe(request, axe_script, results_dir) -> Iterator[AxeAudit]:
+    """``axe.check(page, "where")`` runs axe-core in the page as it is now; ``axe.assert_no_failures()`` fails on a
+    serious or critical violation. Every finding, minor ones too, is written to ``test-results/axe-<test>.txt``."""
+    audit = AxeAudit(axe_script)
+    yield audit
+    name = request.node.name.replace("[chromium]", "")
+    (results_dir / f"axe-{name}.txt").write_text((axe_report(audit.findings) or "no violation") + "\n")
 
 
 # Chromium logs a refused script, style or request to the console; the listener below also reports the
