@@ -78,6 +78,7 @@ def test_a_manager_filters_her_portfolio_reads_why_an_account_is_key_logs_a_meet
     # when Mara opens KAM, she is asked to sign in, and does so
     page.goto(live_server.url + "/")
     expect(page).to_have_title("Sign in · KAM")
+    shoot(page, results_dir, "journey-manager-0-sign-in")
     sign_in(page, live_server.url, "mara")
     expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
 
