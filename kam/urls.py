@@ -3,10 +3,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
 
 from kam import views
-from kam.api.docs import ApiRedocView, ApiSwaggerView
+from kam.api.docs import ApiRedocView, ApiSchemaView, ApiSwaggerView
 from kam.login_forms import AdminLoginForm, LoginForm
 
 # The admin's sign-in goes through the same sign-in protection as /login/ (kam/login_protection.py).
@@ -34,7 +33,7 @@ urlpatterns = [
     path("", include("benefits.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("kam.api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", ApiSchemaView.as_view(), name="api-schema"),
     path("api/docs/", ApiSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", ApiRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]

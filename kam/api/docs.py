@@ -12,14 +12,47 @@ it runs its search index in a Web Worker made from a ``blob:`` URL. So the ReDoc
 inline styles and blob: workers (a worker only the page's own scripts, from 'self', can create); never inline
 scripts. Its sidebar's Redocly logo, which it
 always asks of Redocly's CDN, stays blocked (``img-src``), and the text beside it remains.
+
+The schema itself (``/api/schema/``) is generated from the code once per process and version, then served from
+memory: generating it walks every view and serializer (1–3 s), and it only changes with the code.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.dispatch import receiver
+from django.test.signals import setting_changed
+from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from rest_framework.response import Response
 
 from kam.content_security_policy import content_security_policy_extend
+
+SCHEMAS: dict[tuple[Any, ...], dict] = {}  # (version, language, serve_public) → the generated schema
+
+
+@receiver(setting_changed)
+def _schemas_forget(**kwargs: Any) -> None:
+    """A test that changes a setting may change the schema (rate limits, safe writes): generate it again."""
+    SCHEMAS.clear()
+
+
+class ApiSchemaView(SpectacularAPIView):
+    """drf-spectacular's schema view, generating the schema once per process (it does not depend on who asks:
+    ``SERVE_PUBLIC``)."""
+
+    def _get_schema_response(self, request):
+        version = self.api_version or request.version or self._get_version_parameter(request)
+        key = (version, get_language(), self.serve_public)
+        if key not in SCHEMAS:
+            generator = self.generator_class(urlconf=self.urlconf, api_version=version, patterns=self.patterns)
+            SCHEMAS[key] = generator.get_schema(request=request, public=self.serve_public)
+        return Response(
+            data=SCHEMAS[key],
+            headers={"Content-Disposition": f'inline; filename="{self._get_filename(request, version)}"'},
+        )
 
 
 class ApiSwaggerView(SpectacularSwaggerSplitView):

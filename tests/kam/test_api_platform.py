@@ -156,3 +156,16 @@ def test_the_schema_states_what_a_decimal_string_takes(api, director):
     # a nullable one admits "" (null), as DRF reads it
     assert components["BenefitTypeRequest"]["properties"]["max_value"]["pattern"].startswith("^(?:")
     assert components["WebhookSubscriptionRequest"]["properties"]["events"]["minItems"] == 1
+
+
+def test_the_schema_is_generated_once_per_process_and_again_when_a_setting_changes(api, director, settings):
+    from kam.api import docs
+
+    client = api(director)
+    docs.SCHEMAS.clear()
+    first = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    [kept] = docs.SCHEMAS.values()
+    again = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert first.json() == again.json() == kept and list(docs.SCHEMAS.values()) == [kept]
+    settings.KAM_API_REQUIRE_IF_MATCH = False
+    assert docs.SCHEMAS == {}
