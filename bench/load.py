@@ -18,7 +18,7 @@ dashboard (director)   ``/``                              5           the direct
 =====================  =================================  ==========  ==============================
 
 Open loop: request *i* is due at *start + i / rate* whatever the earlier answers did, and it is handed to a pool of
-threads big enough that none waits for a free one unless the server holds 5 s of requests; its latency is measured
+threads big enough that none waits for a free one (rate × timeout of them); its latency is measured
 **from when it was due** to its last byte, so a server that stalls is charged for every request it held up (no
 coordinated omission). The dispatcher's lag behind the schedule is reported too: it shows the offered rate really
 was 50/s. This is why the generator is ours rather than locust's: a locust user waits for its answer before its
@@ -29,13 +29,16 @@ Requests keep their HTTP/1.1 connections alive and reuse the most recently used 
 than ``IDLE_MAX`` is closed rather than reused, since gunicorn drops idle ones after 2 s and a request sent on a
 connection the server is closing would fail for the client's reason, not the server's. An error is an answer
 outside 2xx/3xx, a connection failure, or no answer within ``TIMEOUT`` (10 s) of when the request was due — which
-also bounds the run when the server cannot keep up. The percentiles are those of the answered requests (late ones
-included); errors are counted apart, and so is what the server got done (requests answered in time without an
+also bounds the run when the server cannot keep up. The percentiles are over every request: one that got no
+answer counts as slower than any answer, and a percentile that falls on one is reported as null (``> 10 s`` in
+the table). Errors are counted apart, and so is what the server got done (requests answered in time without an
 error, per second).
 
 Before the warm-up each endpoint is requested five times one at a time (``unloaded_measure``): every answer must
 be a 200 (a session that did not take would otherwise count as a fast 302), and the median is what the endpoint
-costs without queueing, to read the loaded figures against.
+costs without queueing, to read the loaded figures against. Then 10 s of a closed loop with as many clients as
+gunicorn has threads (``capacity_measure``) give the server's capacity for the mix, in requests per second: when
+it is below the offered 50/s, the open loop's queue grows until requests time out.
 
 ``tests/bench/test_load.py`` exercises the pieces: the percentiles, the schedule, the open loop against a slow
 server, and gunicorn serving a test database under a short load.
@@ -73,15 +76,13 @@ TARGET_ERRORS = 0
 WORKERS = 2
 THREADS = 4
 CONN_MAX_AGE = 60
-# Threads of the generator: as many requests can be in flight at once — 5 s of 50/s. Should the server hold more,
-# the wait for a free thread shows in the latency (measured from the due time) and in the dispatcher's lag.
-CONCURRENCY = 256
 IDLE_MAX = 1.0  # seconds: gunicorn closes a kept-alive connection after --keep-alive (2 s)
 # A request not answered this many seconds after it was due is an error (a user has given up by then), and the run
 # ends at most this long after its schedule: an overloaded server cannot stretch make bench past its budget.
 TIMEOUT = 10.0
 PERCENTILES = (50, 95, 99)
 UNLOADED_SAMPLES = 5
+CAPACITY_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -232,13 +233,18 @@ def load_run(
     base_url: str,
     targets: Sequence[Target],
     plan: Sequence[Planned],
-    concurrency: int = CONCURRENCY,
+    concurrency: int | None = None,
     timeout: float = TIMEOUT,
 ) -> list[Outcome]:
     """Send ``plan`` to the server at ``base_url`` on its schedule (open loop: every request leaves when it is due,
     whatever the earlier ones are doing) and return every request's outcome. A request not answered within
     ``timeout`` seconds of when it was due is an error, so a server that cannot keep up ends the run ``timeout``
-    seconds after the schedule, not whenever it has worked through its backlog."""
+    seconds after the schedule, not whenever it has worked through its backlog. ``concurrency`` (threads, hence
+    requests in flight at most) is by default what the plan's rate can have in flight within the timeout, so that
+    the generator itself never holds a request back."""
+    if concurrency is None:
+        rate = (len(plan) - 1) / (plan[-1].at - plan[0].at) if len(plan) > 1 else 1.0
+        concurrency = math.ceil(rate * timeout) + 16
     address = urlsplit(base_url)
     if address.hostname is None or address.port is None:
         raise ValueError(f"{base_url!r}: a URL with a host and a port is needed")
@@ -285,18 +291,22 @@ def percentile(*, samples: Sequence[float], q: float) -> float:
     return ordered[rank - 1]
 
 
-def _latencies(outcomes: Sequence[Outcome]) -> dict[str, float | None]:
-    figures: dict[str, float | None] = {}
-    answered = [outcome.latency_ms for outcome in outcomes if outcome.status is not None]
+def _latencies(outcomes: Sequence[Outcome]) -> dict[str, float | int | None]:
+    """Percentiles and maximum over every request: one that got no answer (timed out, or no connection) is slower
+    than any answer, and a percentile that falls on such a request is None — "no answer within the timeout"."""
+    latencies = [outcome.latency_ms if outcome.status is not None else math.inf for outcome in outcomes]
+    figures: dict[str, float | int | None] = {"unanswered": sum(outcome.status is None for outcome in outcomes)}
     for q in PERCENTILES:
-        figures[f"p{q}_ms"] = round(percentile(samples=answered, q=q), 1) if answered else None
-    figures["max_ms"] = round(max(answered), 1) if answered else None
+        value = percentile(samples=latencies, q=q) if latencies else math.inf
+        figures[f"p{q}_ms"] = None if math.isinf(value) else round(value, 1)
+    top = max(latencies, default=math.inf)
+    figures["max_ms"] = None if math.isinf(top) else round(top, 1)
     return figures
 
 
 def outcomes_summarise(*, outcomes: Sequence[Outcome], targets: Sequence[Target], seconds: float) -> dict[str, Any]:
     """Per target and in total: requests, their rate over the run's ``seconds``, errors (and what they were), and
-    p50/p95/p99 and maximum latency of the answered requests (a failure counts as an error, not as a latency);
+    p50/p95/p99 and maximum latency (``_latencies``: an unanswered request is slower than any answer);
     in total also the rate the requests really left at and how far the dispatcher fell behind its schedule."""
     endpoints: dict[str, Any] = {}
     for target in targets:
@@ -488,6 +498,55 @@ def unloaded_measure(*, base_url: str, targets: Sequence[Target], samples: int =
     return medians
 
 
+def capacity_measure(
+    *, base_url: str, targets: Sequence[Target], clients: int = WORKERS * THREADS, seconds: float = CAPACITY_SECONDS
+) -> dict[str, Any]:
+    """Closed loop: ``clients`` threads each send the next request of the mix as soon as their previous one is
+    answered, for ``seconds``. With as many clients as the server has threads it is never idle and queues nothing
+    beyond them: the requests it completes per second are its capacity for this mix — above that rate an open
+    loop's queue can only grow, whatever the percentiles of a shorter run say."""
+    address = urlsplit(base_url)
+    if address.hostname is None or address.port is None:
+        raise ValueError(f"{base_url!r}: a URL with a host and a port is needed")
+    headers = {target.name: dict(target.headers) for target in targets}
+    connections = _Connections(host=address.hostname, port=address.port)
+    requests = iter(plan_make(targets=targets, rate=1000, seconds=seconds, seed=13))
+    taking = threading.Lock()
+    outcomes: list[Outcome] = []
+    end = time.perf_counter() + seconds
+
+    def client() -> None:
+        while time.perf_counter() < end:
+            with taking:
+                planned = next(requests, None)
+            if planned is None:
+                return
+            outcome = _fetch(
+                connections=connections,
+                planned=planned,
+                headers=headers[planned.target],
+                due=time.perf_counter(),
+                timeout=TIMEOUT,
+            )
+            if outcome.done <= end:
+                outcomes.append(outcome)
+
+    threads = [threading.Thread(target=client, name=f"capacity-{n}", daemon=True) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    connections.close()
+    succeeded = [outcome for outcome in outcomes if not outcome.failed]
+    return {
+        "clients": clients,
+        "seconds": seconds,
+        "completed_per_s": round(len(succeeded) / seconds, 2),
+        "errors": len(outcomes) - len(succeeded),
+        "p50_ms": round(percentile(samples=[o.latency_ms for o in succeeded], q=50), 1) if succeeded else None,
+    }
+
+
 def load_measure(
     *, rate: float = RATE, seconds: float = SECONDS, warmup_seconds: float = WARMUP_SECONDS
 ) -> dict[str, Any]:
@@ -525,6 +584,8 @@ def load_measure(
         ) as base_url:
             unloaded = unloaded_measure(base_url=base_url, targets=targets)
             print(f"load: one request at a time, median ms: {unloaded}", flush=True)
+            capacity = capacity_measure(base_url=base_url, targets=targets)
+            print(f"load: capacity, closed loop: {capacity}", flush=True)
             load_run(
                 base_url=base_url, targets=targets, plan=plan_make(targets=targets, rate=rate, seconds=warmup_seconds)
             )
@@ -557,7 +618,8 @@ def load_measure(
                 "manager": {"username": manager.username, "accounts": len(account_ids)},
                 "director": {"username": director.username},
             },
-            "generator": {"kind": "open loop (bench/load.py)", "threads": CONCURRENCY, "idle_max_s": IDLE_MAX},
+            "generator": {"kind": "open loop (bench/load.py)", "timeout_s": TIMEOUT, "idle_max_s": IDLE_MAX},
+            "capacity": capacity,
             **summary,
         }
     }

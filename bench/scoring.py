@@ -259,9 +259,12 @@ def _verdict(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
 
-def _ms(value: float | None, *, unit: str = " ms") -> str:
-    """Milliseconds for the table; a dash when nothing was answered to measure."""
-    return "—" if value is None else f"{value:,.0f}{unit}"
+def _ms(value: float | None, *, unit: str = " ms", timeout: float | None = None) -> str:
+    """Milliseconds for the table; None is a percentile that fell on a request with no answer within the timeout
+    (bench/load.py), or nothing measured."""
+    if value is None:
+        return f"> {timeout:g} s" if timeout else "—"
+    return f"{value:,.0f}{unit}"
 
 
 def report_rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
@@ -313,12 +316,21 @@ def report_rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             f" {server['conn_max_age_s']} s; succeeded {total['succeeded_per_s']:.1f}/s",
         )
     )
+    capacity = load["capacity"]
+    rows.append(
+        (
+            f"  capacity, closed loop of {capacity['clients']}",
+            f"{capacity['completed_per_s']:.1f}/s",
+            "",
+            f"the rate the server keeps up with; {load['rate_per_s']:g}/s offered",
+        )
+    )
     for name, timing in [*load["endpoints"].items(), ("total", total)]:
-        p95 = timing["p95_ms"]
+        p95, timeout = timing["p95_ms"], load["generator"]["timeout_s"]
         rows.append(
             (
                 f"  {'all requests' if name == 'total' else timing['label']} p95",
-                _ms(p95),
+                _ms(p95, timeout=timeout),
                 f"≤ {load_bench.TARGET_P95_MS:g} ms",
                 _verdict(p95 is not None and p95 <= load_bench.TARGET_P95_MS),
             )
@@ -326,7 +338,8 @@ def report_rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         rows.append(
             (
                 "    p50 · p99 · errors",
-                f"{_ms(timing['p50_ms'], unit='')} · {_ms(timing['p99_ms'])} · {timing['errors']:,}",
+                f"{_ms(timing['p50_ms'], unit='', timeout=timeout)} · {_ms(timing['p99_ms'], timeout=timeout)}"
+                f" · {timing['errors']:,}",
                 f"{load_bench.TARGET_ERRORS} errors",
                 _verdict(timing["errors"] <= load_bench.TARGET_ERRORS),
             )

@@ -71,6 +71,22 @@ def test_percentile_has_at_least_q_percent_at_or_below_it_and_fewer_below(load, 
     assert sum(x < value for x in samples) * 100 < q * len(samples)
 
 
+def test_a_request_without_an_answer_is_slower_than_any_answer(load):
+    # given 10 requests: 8 answered in 10 ms, one a 500 in 5 ms, one never answered
+    targets = [load.Target("t", "t", "anyone", ("/",))]
+    answered = [load.Outcome("t", due=n, sent=n, done=n + 0.010, status=200) for n in range(8)]
+    failed = [
+        load.Outcome("t", due=8, sent=8, done=8.005, status=500, error="HTTP 500"),
+        load.Outcome("t", due=9, sent=9, done=19, status=None, error="timeout: no answer within 10 s"),
+    ]
+    # when they are summed up
+    figures = load.outcomes_summarise(outcomes=answered + failed, targets=targets, seconds=10)["endpoints"]["t"]
+    # then both failures are errors, the 500 counts with its latency, and p95 falls on the one without an answer
+    assert figures["errors"] == 2 and figures["unanswered"] == 1
+    assert figures["p50_ms"] == pytest.approx(10)
+    assert figures["p95_ms"] is None and figures["max_ms"] is None
+
+
 # --- the schedule -------------------------------------------------------------------------------------------------
 
 
@@ -161,6 +177,17 @@ def test_requests_leave_on_schedule_however_slow_the_answers(load, slow_server):
     assert summary["total"]["sent_rate_per_s"] == pytest.approx(20, rel=0.25)
 
 
+def test_capacity_is_what_a_closed_loop_gets_done(load, slow_server):
+    # given a server that takes 300 ms per answer, and two clients that wait for each answer before the next request
+    targets = [load.Target("slow", "slow", "anyone", ("/",))]
+    # when they run for 1.5 s
+    capacity = load.capacity_measure(base_url=slow_server, targets=targets, clients=2, seconds=1.5)
+    # then they got 2 / 0.3 s ≈ 6.7 requests a second done (only those answered within the 1.5 s count)
+    assert capacity["clients"] == 2 and capacity["errors"] == 0
+    assert 4 <= capacity["completed_per_s"] <= 7
+    assert capacity["p50_ms"] >= 300
+
+
 def test_server_errors_and_refused_connections_are_errors(load, slow_server):
     # given a path the server answers with 500, and a port nobody listens on
     failing = [load.Target("fail", "fail", "anyone", ("/fail",))]
@@ -216,6 +243,7 @@ def test_gunicorn_serves_the_five_endpoints_under_load_without_errors(load, tmp_
         database=connection.settings_dict["NAME"], log_path=tmp_path / "gunicorn.log", workers=1, threads=2
     ) as base_url:
         unloaded = load.unloaded_measure(base_url=base_url, targets=targets, samples=1)
+        capacity = load.capacity_measure(base_url=base_url, targets=targets, clients=2, seconds=1)
         outcomes = load.load_run(
             base_url=base_url, targets=targets, plan=load.plan_make(targets=targets, rate=10, seconds=2)
         )
@@ -230,6 +258,7 @@ def test_gunicorn_serves_the_five_endpoints_under_load_without_errors(load, tmp_
         "dashboard_director",
     }
     assert set(unloaded) == set(summary["endpoints"]) and all(ms > 0 for ms in unloaded.values())
+    assert capacity["errors"] == 0 and capacity["completed_per_s"] > 0
     assert summary["endpoints"]["dashboard_director"]["persona"] == "director"
     assert summary["total"]["requests"] == 20
     assert summary["total"]["errors"] == 0, summary
