@@ -626,6 +626,14 @@ def load_measure(
 
 
 if __name__ == "__main__":
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description="The load test alone, against the kam_bench of make bench.")
+    parser.add_argument("--rate", type=float, default=RATE, help=f"requests per second (default {RATE:g})")
+    parser.add_argument("--seconds", type=float, default=SECONDS, help=f"measured seconds (default {SECONDS:g})")
+    parser.add_argument("--warmup", type=float, default=WARMUP_SECONDS, help=f"default {WARMUP_SECONDS:g}")
+    options = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "bench"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings.local")
@@ -636,4 +644,5 @@ if __name__ == "__main__":
 
     connection.settings_dict["NAME"] = "kam_bench"
     connection.close()
-    print(load_measure())
+    figures = load_measure(rate=options.rate, seconds=options.seconds, warmup_seconds=options.warmup)
+    print(json.dumps(figures, indent=2))
