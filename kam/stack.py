@@ -237,6 +237,22 @@ def _supervise(commands: dict[str, list[str]], env: dict[str, str]) -> int:
     return status
 
 
+def gunicorn_command(*, bind: str, workers: int, threads: int, access_log: str = "-") -> list[str]:
+    """The command line of KAM's web server: gunicorn with threaded workers (``gthread``: a thread waiting on the
+    database does not hold up its worker's other requests). ``make run`` uses it, and so does the load test
+    (``bench/load.py``), so that what is measured is what is served."""
+    return [
+        str(BIN / "gunicorn"), "kam.wsgi:application",
+        "--bind", bind,
+        "--worker-class", "gthread",
+        "--workers", str(workers),
+        "--threads", str(threads),
+        "--no-control-socket",  # gunicorn 27 would otherwise open one under the home directory
+        "--graceful-timeout", "10",
+        "--access-logfile", access_log,
+    ]  # fmt: skip
+
+
 def run() -> int:
     """`make run`: everything a developer needs, on one terminal, stopped by Ctrl-C."""
     port = os.environ.get("PORT", "8000")
@@ -247,15 +263,9 @@ def run() -> int:
         url = f"http://127.0.0.1:{port}/"
         _say(f"KAM is served at {url}  (API docs: {url}api/docs/, admin: {url}admin/) — Ctrl-C stops everything")
         commands = {
-            "web": [
-                str(BIN / "gunicorn"), "kam.wsgi:application",
-                "--bind", f"127.0.0.1:{port}",
-                "--workers", os.environ.get("WEB_CONCURRENCY", "2"),
-                "--threads", "4",
-                "--no-control-socket",
-                "--graceful-timeout", "10",
-                "--access-logfile", "-",
-            ],
+            "web": gunicorn_command(
+                bind=f"127.0.0.1:{port}", workers=int(os.environ.get("WEB_CONCURRENCY", "2")), threads=4
+            ),
             "worker": [
                 str(BIN / "celery"), "-A", "kam", "worker",
                 "--loglevel", "INFO", "--concurrency", "2", "--hostname", "kam-worker@%h",
