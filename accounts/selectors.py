@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import (
     Avg,
     BooleanField,
@@ -490,3 +491,35 @@ def account_contracts(*, account: Account, today: datetime.date) -> QuerySet[Any
 def advocacy_referral_choices(*, user: Any, account: Account) -> QuerySet[Account]:
     """Accounts ``user`` may name as referred by ``account``: the ones they see, but not ``account`` itself."""
     return accounts_visible_to(user).exclude(pk=account.pk).order_by("name", "id")
+
+
+REFERRAL_OPTIONS_SHOWN = 20
+
+
+def advocacy_referral_options(*, user: Any, account: Account, text: str) -> list[Account]:
+    """What the referred-account field suggests as ``user`` types: up to ``REFERRAL_OPTIONS_SHOWN`` accounts they
+    may name whose name or external id holds ``text`` (a portfolio has thousands: the page never lists them all)."""
+    text = text.strip()
+    if not text:
+        return []
+    matching = Q(name__icontains=text) | Q(external_id__icontains=text)
+    choices = advocacy_referral_choices(user=user, account=account).filter(matching)
+    return list(choices.only("id", "name", "external_id")[:REFERRAL_OPTIONS_SHOWN])
+
+
+def advocacy_referral_find(*, user: Any, account: Account, text: str) -> Account | None:
+    """The account ``text`` names among those ``user`` may name as referred: by its external id, else by its whole
+    name (any case) when only one has it; ``None`` for no text. Raises ``ValidationError`` saying what to type."""
+    text = text.strip()
+    if not text:
+        return None
+    choices = advocacy_referral_choices(user=user, account=account)
+    found = choices.filter(external_id=text).first()
+    if found is not None:
+        return found
+    named = list(choices.filter(name__iexact=text)[:2])
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise ValidationError("Several accounts have this name: type its external id.")
+    raise ValidationError("No account you can name has this name or external id.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import selectors
@@ -62,13 +63,24 @@ class InteractionForm(ServiceModelForm):
 
 
 class AdvocacyEventForm(ServiceModelForm):
-    """Log an advocacy event; a referral names the account referred, among those the user can see."""
+    """Log an advocacy event; a referral names the account referred, among those the user can see.
+
+    The referred account is typed (its name or external id) with suggestions fetched as one types: a select of
+    every account the user sees would be thousands of options in every account page."""
+
+    referred_account = forms.CharField(
+        required=False,
+        label="Referred account",
+        help_text="For referrals: the account they brought to us — type its name or external id.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "list": "referred-account-options", "placeholder": "Name or external id"}
+        ),
+    )
 
     class Meta:
         model = AdvocacyEvent
         fields = ["kind", "occurred_on", "referred_account", "note"]
-        labels = {"occurred_on": "Date", "referred_account": "Referred account"}
-        help_texts = {"referred_account": "For referrals: the account they brought to us."}
+        labels = {"occurred_on": "Date"}
         widgets = {
             "occurred_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "note": forms.Textarea(attrs={"rows": 2, "placeholder": "Who said what, where"}),
@@ -77,10 +89,20 @@ class AdvocacyEventForm(ServiceModelForm):
     def __init__(self, *args: Any, account: Account, user: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"occurred_on": timezone.localdate()})
         super().__init__(*args, **kwargs)
-        referred = self.fields["referred_account"]
-        assert isinstance(referred, forms.ModelChoiceField)
-        referred.queryset = selectors.advocacy_referral_choices(user=user, account=account)
-        referred.empty_label = "None"
+        self.account, self.user = account, user
+        self.fields["referred_account"].widget.attrs.update(
+            {
+                "hx-get": reverse("relationships:advocacy_referral_options", args=[account.pk]),
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": "#referred-account-options",
+                "hx-sync": "this:replace",
+            }
+        )
+
+    def clean_referred_account(self) -> Account | None:
+        return selectors.advocacy_referral_find(
+            user=self.user, account=self.account, text=self.cleaned_data.get("referred_account") or ""
+        )
 
     def service_values(self) -> dict[str, Any]:
         return dict(self.cleaned_data)

@@ -9,6 +9,7 @@ app_name = "relationships"
 urlpatterns = [
     path("interactions/new/", views.interaction_create, name="interaction_create"),
     path("advocacy/new/", views.advocacy_event_create, name="advocacy_event_create"),
+    path("advocacy/referral-options/", views.advocacy_referral_options, name="advocacy_referral_options"),
     path("feedback/new/", views.feedback_create, name="feedback_create"),
     path("advocacy/<int:pk>/verify/", views.advocacy_event_verify, name="advocacy_event_verify"),
     path("plans/new/", views.account_plan_create, name="account_plan_create"),

@@ -128,6 +128,18 @@ def interaction_create(request: HtmxHttpRequest, account_pk: int) -> HttpRespons
 
 
 @login_required
+@require_safe
+def advocacy_referral_options(request: HttpRequest, account_pk: int) -> HttpResponse:
+    """The referred-account field's suggestions, ``<option>``s for its ``<datalist>``, as the user types."""
+    account = selectors.account_get(user=request.user, pk=account_pk)
+    if not permissions.can_log_advocacy(request.user, account):
+        raise PermissionDenied("You cannot log advocacy for this account.")
+    text = request.GET.get("referred_account", "")
+    options = selectors.advocacy_referral_options(user=request.user, account=account, text=text)
+    return render(request, "relationships/partials/referral_options.html", {"options": options})
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def advocacy_event_create(request: HtmxHttpRequest, account_pk: int) -> HttpResponse:
     account = selectors.account_get(user=request.user, pk=account_pk)

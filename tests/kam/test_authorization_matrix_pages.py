@@ -108,6 +108,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "relationships:action_item_done": _row("login 302 302 404 302 403"),
     "relationships:action_item_update": _row("login 200 200 404 200 403"),
     "relationships:advocacy_event_create": _row("login 200 200 404 200 200"),
+    "relationships:advocacy_referral_options": _row("login 200 200 404 200 200"),
     "relationships:advocacy_event_verify": _row("login 302 302 404 302 403"),
     "relationships:feedback_create": _row("login 200 200 404 200 200"),
     "relationships:interaction_create": _row("login 200 200 404 200 403"),

@@ -350,6 +350,50 @@ def test_logging_advocacy_with_a_bad_date_names_the_field(client, colleague, acc
     assert not AdvocacyEvent.objects.exists()
 
 
+def test_a_referral_names_the_account_by_external_id_or_name_with_suggestions(
+    client, colleague, account, outsider_account
+):
+    # given accounts the colleague sees (their team's) and one they do not
+    referred = AccountFactory(name="Borealis Foods", owner=account.owner, team=[colleague], external_id="ERP-BOR")
+    AccountFactory(name="Boreal Twin", owner=account.owner, team=[colleague], external_id="ERP-TW1")
+    AccountFactory(name="Boreal Twin", owner=account.owner, team=[colleague], external_id="ERP-TW2")
+    client.force_login(colleague)
+    # when they type part of a name, the suggestions are those they may name, never the account itself
+    options = client.get(
+        reverse("relationships:advocacy_referral_options", args=[account.pk]), {"referred_account": "bor"}
+    )
+    assert options.status_code == 200
+    assert [option.name for option in options.context["options"]] == ["Boreal Twin", "Boreal Twin", "Borealis Foods"]
+    outsider = client.get(
+        reverse("relationships:advocacy_referral_options", args=[account.pk]), {"referred_account": "Outsider"}
+    )
+    assert outsider.context["options"] == []
+    # then a referral takes the external id or a name only one account has
+    for typed in ("ERP-BOR", "borealis foods"):
+        data = {"kind": AdvocacyKind.REFERRAL, "occurred_on": today().isoformat(), "referred_account": typed}
+        assert client.post(advocacy_url(account), data, **HTMX).status_code == 200
+    assert [event.referred_account for event in AdvocacyEvent.objects.all()] == [referred, referred]
+    # and a name two accounts share, one it cannot see or no account at all is an error naming the field
+    for typed, message in (
+        ("Boreal Twin", "Several accounts have this name"),
+        (outsider_account.external_id, "No account you can name"),
+        (account.external_id, "No account you can name"),
+    ):
+        data = {"kind": AdvocacyKind.REFERRAL, "occurred_on": today().isoformat(), "referred_account": typed}
+        errors = client.post(advocacy_url(account), data, **HTMX).context["advocacy_form"].errors
+        assert message in errors["referred_account"][0]
+    assert AdvocacyEvent.objects.count() == 2
+
+
+def test_the_account_page_does_not_list_every_account_to_refer(client, manager, account):
+    # a portfolio of thousands would make every account page megabytes: the field suggests as one types
+    AccountFactory.create_batch(5, owner=manager)
+    client.force_login(manager)
+    page = client.get(detail_url(account)).content.decode()
+    assert 'list="referred-account-options"' in page
+    assert "<option" not in page.split('id="referred-account-options"')[1].split("</datalist>")[0]
+
+
 # --- contracts --------------------------------------------------------------------------------------------
 
 
@@ -372,7 +416,9 @@ def test_contracts_show_term_service_level_and_whether_active(client, manager, a
 # --- outsiders: 404 on every URL --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("target", ["log_get", "log_post", "advocacy_get", "advocacy_post", "verify"])
+@pytest.mark.parametrize(
+    "target", ["log_get", "log_post", "advocacy_get", "advocacy_post", "referral_options", "verify"]
+)
 def test_outsider_gets_404_on_every_relationship_url(client, outsider, account, logged_by_manager, target):
     # given a manager who has nothing to do with the account
     client.force_login(outsider)
@@ -382,6 +428,11 @@ def test_outsider_gets_404_on_every_relationship_url(client, outsider, account, 
         "log_post": ("post", log_url(account), interaction_data()),
         "advocacy_get": ("get", advocacy_url(account), {}),
         "advocacy_post": ("post", advocacy_url(account), {"kind": "review", "occurred_on": today().isoformat()}),
+        "referral_options": (
+            "get",
+            reverse("relationships:advocacy_referral_options", args=[account.pk]),
+            {"referred_account": account.name[:3]},
+        ),
         "verify": ("post", verify_url(logged_by_manager), {}),
     }[target]
     response = getattr(client, method)(url, data, **HTMX)
