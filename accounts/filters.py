@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from accounts.choices import AccountKind, BuyingRole, InvoiceStatus, KeyStatus, LadderStage, OrderStatus, ServiceLevel
 from accounts.models import Account, Contact, Invoice, Order
@@ -16,6 +16,7 @@ from kam.filtering import (
     IsoDateFilter,
     NullsLastOrderingFilter,
     StrictBooleanFilter,
+    rank_of,
 )
 
 User = get_user_model()
@@ -25,13 +26,23 @@ ACCOUNT_ORDERING = (
     ("kind", "kind"),
     ("industry", "industry"),
     ("country", "country"),
+    ("owner", "owner"),
     ("stage", "stage"),
     ("key_status", "key_status"),
     ("kas", "kas"),
+    ("revenue_12m", "revenue_12m"),
+    ("contact_count", "contact_count"),
+    ("last_contact_at", "last_contact_at"),
     ("created_at", "created_at"),
     ("updated_at", "updated_at"),
     ("last_scored_at", "last_scored_at"),
 )
+# Stages climb the ladder and key statuses rise (not the alphabet); owners sort by name, unassigned last.
+ACCOUNT_ORDERING_EXPRESSIONS = {
+    "stage": [rank_of("stage", LadderStage.values)],
+    "key_status": [rank_of("key_status", KeyStatus.values)],
+    "owner": [F("owner__first_name"), F("owner__last_name"), F("owner__username")],
+}
 
 
 class AccountFilterSet(django_filters.FilterSet):
@@ -47,7 +58,7 @@ class AccountFilterSet(django_filters.FilterSet):
     kas_min = django_filters.NumberFilter(field_name="kas", lookup_expr="gte", label="KAS at least")
     kas_max = django_filters.NumberFilter(field_name="kas", lookup_expr="lte", label="KAS at most")
     contact_overdue = StrictBooleanFilter(method="filter_contact_overdue", label="Contact overdue")
-    ordering = NullsLastOrderingFilter(fields=ACCOUNT_ORDERING)
+    ordering = NullsLastOrderingFilter(fields=ACCOUNT_ORDERING, expressions=ACCOUNT_ORDERING_EXPRESSIONS)
 
     class Meta:
         model = Account

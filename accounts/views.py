@@ -59,6 +59,7 @@ ACCOUNT_COLUMNS = [
     Column("Key status", label(KeyStatus, "key_status")),
     col("KAS", "kas"),
     col("KAS of the run before", "kas_previous"),
+    col("Revenue 12 months", "revenue_12m"),
     col("Contacts", "contact_count"),
     col("Last contact", "last_contact_at"),
     col("Contact overdue since", "contact_overdue_since"),
@@ -111,7 +112,6 @@ def account_list(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "form": filterset.form,
         "page": page,
-        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1) if page else [],
         "ordering": request.GET.get("ordering", ""),
         "is_filtered": any(value for key, value in request.GET.items() if key not in ARRANGING_PARAMETERS),
         "industry_suggestions": INDUSTRY_SUGGESTIONS,

@@ -69,7 +69,6 @@ def api_token_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "filter_form": filterset.form,
         "page": page,
-        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1) if page else [],
         "created": created,
         "key": key,
         "sees_everybodys": is_director(request.user),

@@ -15,7 +15,7 @@ from django.utils.html import escape
 from accounts.choices import KeyStatus, ScoringRunStatus
 from accounts.models import Account, KeyStatusOverride, ScoringRun
 from accounts.scoring.runs import scoring_run_perform
-from tests.factories import OrderFactory, ScoringRunFactory, score_current
+from tests.factories import AccountFactory, OrderFactory, ScoringRunFactory, score_current
 
 PORTFOLIO = reverse("accounts:account_list")
 RUNS = reverse("accounts:scoring_run_list")
@@ -158,6 +158,23 @@ def test_portfolio_first_score_has_no_direction(client, manager, account):
     score_current(account, kas="40.00", kas_previous=None)
     client.force_login(manager)
     assert 'title="First score"' in client.get(PORTFOLIO).content.decode()
+
+
+def test_portfolio_shows_and_sorts_by_the_revenue_of_the_last_12_months(client, manager, account):
+    # given two scored accounts with different revenue in the last year, and one created since the run
+    small = AccountFactory(name="Small Trade", owner=manager)
+    OrderFactory(account=account, order_date=_days_ago(30), net_amount=Decimal("125000.00"))
+    OrderFactory(account=small, order_date=_days_ago(30), net_amount=Decimal("900.00"))
+    scoring_run_perform(as_of=timezone.localdate())
+    AccountFactory(name="Brand New", owner=manager)
+    client.force_login(manager)
+    # when the portfolio is sorted by revenue, largest first
+    response = client.get(PORTFOLIO, {"ordering": "-revenue_12m"})
+    # then the scored accounts follow their revenue, the unscored one last, and the column shows the figures
+    assert [row.name for row in response.context["page"].object_list] == [account.name, "Small Trade", "Brand New"]
+    content = response.content.decode()
+    assert ">125,000</span>" in content and ">900</span>" in content
+    assert 'aria-sort="descending"' in content
 
 
 # --- scoring runs page ----------------------------------------------------------------------------------------
