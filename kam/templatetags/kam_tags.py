@@ -57,11 +57,18 @@ def list_query(request: Any, changes: dict[str, Any]) -> str:
 
 @register.inclusion_tag("partials/sort_header.html", takes_context=True)
 def sort_header(
-    context: template.Context, field: str, label: str, align: str = "", first: str = "asc", htmx: bool = False
+    context: template.Context,
+    field: str,
+    label: str,
+    align: str = "",
+    first: str = "asc",
+    htmx: bool = False,
+    classes: str = "",
 ) -> dict[str, Any]:
     """A column header that sorts its list by ``field`` (one the list's FilterSet orders by), keeping the
     filters and going back to the first page; a second click reverses the order. ``first="desc"`` starts with
-    the largest (amounts, scores, dates where the latest matters); ``htmx`` when the list swaps itself in place.
+    the largest (amounts, scores, dates where the latest matters); ``htmx`` when the list swaps itself in place;
+    ``classes`` for the cell (``d-none d-xl-table-cell`` for a column only wide windows show).
     The list's view puts the order it applied in the context as ``ordering``."""
     current = (context.get("ordering") or "").split(",")[0]
     direction = "ascending" if current == field else "descending" if current == f"-{field}" else ""
@@ -72,6 +79,7 @@ def sort_header(
     return {
         "label": label,
         "align": align,
+        "classes": classes,
         "direction": direction,
         "next_direction": "descending" if target.startswith("-") else "ascending",
         "htmx": htmx,
