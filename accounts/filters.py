@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import F, Q, QuerySet
+from django.db.models import DurationField, ExpressionWrapper, F, Q, QuerySet
 
-from accounts.choices import AccountKind, BuyingRole, InvoiceStatus, KeyStatus, LadderStage, OrderStatus, ServiceLevel
-from accounts.models import Account, Contact, Invoice, Order
+from accounts.choices import (
+    AccountKind,
+    BuyingRole,
+    InvoiceStatus,
+    KeyStatus,
+    LadderStage,
+    OrderStatus,
+    ScoringRunStatus,
+    ServiceLevel,
+)
+from accounts.models import Account, Contact, Invoice, Order, ScoringRun
 from kam.filtering import (
     ChoicesFilter,
     IdChoiceFilter,
@@ -161,3 +170,27 @@ class InvoiceFilterSet(AccountRecordFilterSet):
     class Meta:
         model = Invoice
         fields = ["account", "account_external_id", "status", "external_id", "number"]
+
+
+class ScoringRunFilterSet(django_filters.FilterSet):
+    """The scoring runs page's sort (the API lists runs newest first): statuses in the order a run goes through
+    them, the duration from start to finish (runs not finished last)."""
+
+    ordering = NullsLastOrderingFilter(
+        fields=(
+            ("as_of", "as_of"),
+            ("status", "status"),
+            ("accounts_scored", "accounts_scored"),
+            ("status_changes", "status_changes"),
+            ("duration", "duration"),
+            ("created_at", "created_at"),
+        ),
+        expressions={
+            "status": [rank_of("status", ScoringRunStatus.values)],
+            "duration": [ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField())],
+        },
+    )
+
+    class Meta:
+        model = ScoringRun
+        fields: list[str] = []

@@ -15,7 +15,15 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from accounts import forms
-from accounts.choices import InvoiceStatus, KeyStatus, LadderStage, OrderStatus, ScoringRunStatus, ServiceLevel
+from accounts.choices import (
+    ImportJobStatus,
+    InvoiceStatus,
+    KeyStatus,
+    LadderStage,
+    OrderStatus,
+    ScoringRunStatus,
+    ServiceLevel,
+)
 from kam.templatetags.kam_tags import list_query
 from relationships.choices import AdvocacyKind, InteractionKind, InteractionStatus
 
@@ -412,6 +420,20 @@ SCORING_RUN_STATUS_CLASSES: dict[str, str] = {
 @register.filter
 def scoring_run_status_badge(value: str) -> str:
     return _choice_badge(value, ScoringRunStatus, SCORING_RUN_STATUS_CLASSES, "run-status")
+
+
+IMPORT_STATUS_CLASSES: dict[str, str] = {
+    ImportJobStatus.QUEUED: SCORING_RUN_STATUS_CLASSES[ScoringRunStatus.QUEUED],
+    ImportJobStatus.RUNNING: SCORING_RUN_STATUS_CLASSES[ScoringRunStatus.RUNNING],
+    ImportJobStatus.SUCCEEDED: SCORING_RUN_STATUS_CLASSES[ScoringRunStatus.DONE],
+    ImportJobStatus.FAILED: SCORING_RUN_STATUS_CLASSES[ScoringRunStatus.FAILED],
+}
+
+
+@register.filter
+def import_status_badge(value: str) -> str:
+    """An import job's status, coloured as a scoring run's."""
+    return _choice_badge(value, ImportJobStatus, IMPORT_STATUS_CLASSES, "import-status")
 
 
 @register.filter
