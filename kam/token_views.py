@@ -73,6 +73,7 @@ def api_token_list(request: HttpRequest) -> HttpResponse:
         "key": key,
         "sees_everybodys": is_director(request.user),
         "mine_only": request.GET.get("mine") == "true",
+        "ordering": request.GET.get("ordering", "") if page is not None else "",
     }
     ok = page is not None and not form.errors
     return render(request, "kam/api_token_list.html", context, status=200 if ok else 400)
