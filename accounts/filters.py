@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import DurationField, ExpressionWrapper, F, Q, QuerySet
 
-from accounts.choices import AccountKind, BuyingRole, InvoiceStatus, KeyStatus, LadderStage, OrderStatus, ServiceLevel
-from accounts.models import Account, Contact, Invoice, Order
+from accounts.choices import (
+    AccountKind,
+    BuyingRole,
+    InvoiceStatus,
+    KeyStatus,
+    LadderStage,
+    OrderStatus,
+    ScoringRunStatus,
+    ServiceLevel,
+)
+from accounts.models import Account, Contact, Invoice, Order, ScoringRun
 from kam.filtering import (
     ChoicesFilter,
     IdChoiceFilter,
@@ -16,6 +25,7 @@ from kam.filtering import (
     IsoDateFilter,
     NullsLastOrderingFilter,
     StrictBooleanFilter,
+    rank_of,
 )
 
 User = get_user_model()
@@ -25,13 +35,23 @@ ACCOUNT_ORDERING = (
     ("kind", "kind"),
     ("industry", "industry"),
     ("country", "country"),
+    ("owner", "owner"),
     ("stage", "stage"),
     ("key_status", "key_status"),
     ("kas", "kas"),
+    ("revenue_12m", "revenue_12m"),
+    ("contact_count", "contact_count"),
+    ("last_contact_at", "last_contact_at"),
     ("created_at", "created_at"),
     ("updated_at", "updated_at"),
     ("last_scored_at", "last_scored_at"),
 )
+# Stages climb the ladder and key statuses rise (not the alphabet); owners sort by name, unassigned last.
+ACCOUNT_ORDERING_EXPRESSIONS = {
+    "stage": [rank_of("stage", LadderStage.values)],
+    "key_status": [rank_of("key_status", KeyStatus.values)],
+    "owner": [F("owner__first_name"), F("owner__last_name"), F("owner__username")],
+}
 
 
 class AccountFilterSet(django_filters.FilterSet):
@@ -47,7 +67,7 @@ class AccountFilterSet(django_filters.FilterSet):
     kas_min = django_filters.NumberFilter(field_name="kas", lookup_expr="gte", label="KAS at least")
     kas_max = django_filters.NumberFilter(field_name="kas", lookup_expr="lte", label="KAS at most")
     contact_overdue = StrictBooleanFilter(method="filter_contact_overdue", label="Contact overdue")
-    ordering = NullsLastOrderingFilter(fields=ACCOUNT_ORDERING)
+    ordering = NullsLastOrderingFilter(fields=ACCOUNT_ORDERING, expressions=ACCOUNT_ORDERING_EXPRESSIONS)
 
     class Meta:
         model = Account
@@ -150,3 +170,27 @@ class InvoiceFilterSet(AccountRecordFilterSet):
     class Meta:
         model = Invoice
         fields = ["account", "account_external_id", "status", "external_id", "number"]
+
+
+class ScoringRunFilterSet(django_filters.FilterSet):
+    """The scoring runs page's sort (the API lists runs newest first): statuses in the order a run goes through
+    them, the duration from start to finish (runs not finished last)."""
+
+    ordering = NullsLastOrderingFilter(
+        fields=(
+            ("as_of", "as_of"),
+            ("status", "status"),
+            ("accounts_scored", "accounts_scored"),
+            ("status_changes", "status_changes"),
+            ("duration", "duration"),
+            ("created_at", "created_at"),
+        ),
+        expressions={
+            "status": [rank_of("status", ScoringRunStatus.values)],
+            "duration": [ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField())],
+        },
+    )
+
+    class Meta:
+        model = ScoringRun
+        fields: list[str] = []

@@ -13,11 +13,15 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts import imports
 from accounts.choices import ImportJobStatus, ImportKind
 from accounts.import_forms import ImportUploadForm
+from accounts.models import ImportJob
 from kam.queue import QueueUnavailable
 from kam.roles import is_director
 
 RECENT_JOBS = 25
-POLL_SECONDS = 1
+# How often the job page asks for a queued or running job's progress.
+POLL_SECONDS = 2
+# The phases a running job reports (``accounts.imports.Progress``), in order, as its page names them.
+PHASES = (("reading", "Read the file"), ("validating", "Check every row"), ("writing", "Write the records"))
 
 
 def _director(request: HttpRequest) -> None:
@@ -58,11 +62,27 @@ def import_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/importjob_list.html", context, status=status)
 
 
+def _phases(job: ImportJob) -> list[tuple[str, str]]:
+    """Each phase with its state (done, running, waiting), for the job page's list of steps; a failed job
+    lists its errors instead."""
+    if job.status == ImportJobStatus.SUCCEEDED:
+        return [(label, "done") for _, label in PHASES]
+    if job.status == ImportJobStatus.FAILED:
+        return []
+    current = [name for name, _ in PHASES].index(job.phase) if job.phase in dict(PHASES) else -1
+    if job.status == ImportJobStatus.QUEUED:
+        current = -1
+    return [
+        (label, "done" if index < current else "running" if index == current else "waiting")
+        for index, (_, label) in enumerate(PHASES)
+    ]
+
+
 def _job_context(request: HttpRequest, pk: int) -> dict:
     _director(request)
     job = imports.import_job_get(user=request.user, pk=pk)
     running = job.status in (ImportJobStatus.QUEUED, ImportJobStatus.RUNNING)
-    return {"job": job, "running": running, "poll_seconds": POLL_SECONDS}
+    return {"job": job, "running": running, "phases": _phases(job), "poll_seconds": POLL_SECONDS}
 
 
 @login_required

@@ -53,7 +53,7 @@ import psycopg
 from django.contrib.auth import get_user_model
 from django.core import validators
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import CheckConstraint, Q
 from django.db.models.sql.query import Query
 from django.http import Http404
@@ -64,6 +64,7 @@ from accounts.models import Account, Contact, ImportJob, Invoice, Order
 from accounts.services import ACCOUNT_EDITABLE_FIELDS, CONTACT_EDITABLE_FIELDS, INVOICE_FIELDS, ORDER_FIELDS
 from audit.actor import acting_as
 from kam.constraints import constraint_fields, field_for_constraint
+from kam.progress_writes import ProgressWriter
 from kam.queue import enqueue_on_commit
 from kam.roles import ACCOUNT_MANAGER, KAM_DIRECTOR, is_director, is_integration
 from kam.work_ownership import IMPORT_JOB, session_notice_dead_client, work_owned
@@ -775,12 +776,11 @@ def import_job_create(*, actor: Any, kind: str, file: IO[bytes], file_name: str)
 
 
 class _JobProgress:
-    """Writes a running job's phase and progress on a connection of its own: the import's transaction holds the
-    main one (mid-COPY, at that), and the page must see the progress before the import commits."""
+    """Writes a running job's phase and progress (``kam.progress_writes``): the import's transaction holds the
+    main connection (mid-COPY, at that), and the page must see the progress before the import commits."""
 
     def __init__(self, job_id: int) -> None:
-        self.job_id = job_id
-        self.connection: Any = None
+        self.writer = ProgressWriter(table=ImportJob._meta.db_table, pk=job_id, running=ImportJobStatus.RUNNING)
         self.shown: tuple[str, int] | None = None
         self.at = 0.0
 
@@ -792,17 +792,13 @@ class _JobProgress:
         ):
             return
         self.shown, self.at = (phase, percent), now
-        if self.connection is None:
-            self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE accounts_importjob SET phase = %s, progress = %s WHERE id = %s AND status = %s",
-                [phase, percent, self.job_id, ImportJobStatus.RUNNING],
-            )
+        if phase == "reading" or total is None:
+            self.writer.update(phase=phase, progress=percent)
+        else:  # the file is read: its rows are counted, and the page can say how many are being checked
+            self.writer.update(phase=phase, progress=percent, rows=total)
 
     def close(self) -> None:
-        if self.connection is not None:
-            self.connection.close()
+        self.writer.close()
 
 
 def import_job_execute(*, job_id: int) -> ImportJob:

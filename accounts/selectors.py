@@ -39,6 +39,7 @@ from django.http import Http404
 
 from accounts.choices import InvoiceStatus, OrderStatus, ScoringRunStatus
 from accounts.models import Account, Contact, Invoice, Order, ScoringRun
+from accounts.scoring.inputs import INPUT_FIELDS
 from kam.roles import ACCOUNT_MANAGER, KAM_DIRECTOR, sees_all_accounts
 
 User = get_user_model()
@@ -105,7 +106,11 @@ def account_list(*, user: Any) -> QuerySet[Account]:
         .select_related("owner")
         # A correlated count rather than JOIN + GROUP BY: PostgreSQL evaluates it for the rows of the page only,
         # after the sort and LIMIT, where a GROUP BY would aggregate every visible account first.
-        .annotate(contact_count=Coalesce(Subquery(active_contacts), 0))
+        .annotate(
+            contact_count=Coalesce(Subquery(active_contacts), 0),
+            # Revenue of the 12 months before the current run's as-of day, as the run stored it (None: unscored).
+            revenue_12m=F(f"current_score__inputs__{INPUT_FIELDS.index('revenue_w365')}"),
+        )
         .order_by("name", "id")
     )
 

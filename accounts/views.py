@@ -21,8 +21,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.middleware import HtmxDetails
 
 from accounts import permissions, selectors, services
-from accounts.choices import INDUSTRY_SUGGESTIONS, KeyStatus, LadderStage
-from accounts.filters import AccountFilterSet
+from accounts.choices import INDUSTRY_SUGGESTIONS, KeyStatus, LadderStage, ScoringRunStatus
+from accounts.filters import AccountFilterSet, ScoringRunFilterSet
 from accounts.forms import AccountForm, ContactForm, ScoringPolicyForm, ScoringRunForm, portfolio_filter_form
 from accounts.models import Account, Contact, ScoringPolicy
 from accounts.scoring import policy as scoring_policy
@@ -40,6 +40,9 @@ from relationships.views import account_plan_context, advocacy_context, feedback
 
 PORTFOLIO_PAGE_SIZE = 25
 SCORING_RUNS_PAGE_SIZE = 25
+# How often a page showing a queued or running scoring run asks for its progress.
+PROGRESS_POLL_SECONDS = 2
+UNFINISHED_RUN = (ScoringRunStatus.QUEUED, ScoringRunStatus.RUNNING)
 # How many runs the account page's KAS trend goes back.
 SCORE_TREND_RUNS = 12
 # Query parameters that only arrange the portfolio; any other non-empty one narrows it.
@@ -59,6 +62,7 @@ ACCOUNT_COLUMNS = [
     Column("Key status", label(KeyStatus, "key_status")),
     col("KAS", "kas"),
     col("KAS of the run before", "kas_previous"),
+    col("Revenue 12 months", "revenue_12m"),
     col("Contacts", "contact_count"),
     col("Last contact", "last_contact_at"),
     col("Contact overdue since", "contact_overdue_since"),
@@ -111,7 +115,6 @@ def account_list(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "form": filterset.form,
         "page": page,
-        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1) if page else [],
         "ordering": request.GET.get("ordering", ""),
         "is_filtered": any(value for key, value in request.GET.items() if key not in ARRANGING_PARAMETERS),
         "industry_suggestions": INDUSTRY_SUGGESTIONS,
@@ -298,13 +301,18 @@ def contact_delete(request: HtmxHttpRequest, pk: int, contact_pk: int) -> HttpRe
     return render(request, "accounts/contact_confirm_delete.html", {"account": account, "contact": contact})
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def scoring_run_list(request: HttpRequest) -> HttpResponse:
-    """The scoring runs with their tallies, and a form to queue one (as of today or a past day)."""
+def _may_view_scoring_runs(request: HttpRequest) -> None:
     # Not about any one account, so a refusal is a plain 403 (there is nothing to hide).
     if not permissions.can_view_scoring_runs(request.user):
         raise PermissionDenied("Only a KAM director can see and start scoring runs.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scoring_run_list(request: HtmxHttpRequest) -> HttpResponse:
+    """The scoring runs with their tallies, and a form to queue one (as of today or a past day). While a run on
+    the page is queued or running, the table refreshes itself (htmx) until it is finished."""
+    _may_view_scoring_runs(request)
     if request.method == "POST" and not permissions.can_request_scoring_run(request.user):
         raise PermissionDenied("Only a KAM director can start a scoring run.")
     form = ScoringRunForm(request.POST if request.method == "POST" else None)
@@ -319,13 +327,51 @@ def scoring_run_list(request: HttpRequest) -> HttpResponse:
             status = 503
         else:
             messages.success(request, f"Scoring run as of {run.as_of:%-d %b %Y} queued.")
-            return redirect("accounts:scoring_run_list")
-    if csv_export_requested(request):
-        return csv_page_response(
-            rows=scoring_selectors.scoring_runs(), columns=SCORING_RUN_COLUMNS, resource="scoring-runs"
-        )
-    page = Paginator(scoring_selectors.scoring_runs(), SCORING_RUNS_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "accounts/scoringrun_list.html", {"form": form, "page": page}, status=status)
+            return redirect("accounts:scoring_run_detail", pk=run.pk)
+    filterset = ScoringRunFilterSet(request.GET, queryset=scoring_selectors.scoring_runs())
+    if not filterset.is_valid():
+        status = 400
+    runs = filterset.qs if filterset.is_valid() else scoring_selectors.scoring_runs()
+    if csv_export_requested(request) and status == 200:
+        return csv_page_response(rows=runs, columns=SCORING_RUN_COLUMNS, resource="scoring-runs")
+    page = Paginator(runs, SCORING_RUNS_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "filter_errors": filterset.errors,
+        "page": page,
+        "ordering": request.GET.get("ordering", "") if status != 400 else "",
+        "polling": any(run.status in UNFINISHED_RUN for run in page.object_list),
+        "poll_seconds": PROGRESS_POLL_SECONDS,
+    }
+    template = "accounts/partials/scoringrun_table.html" if _wants_partial(request) else "accounts/scoringrun_list.html"
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _scoring_run_context(request: HttpRequest, pk: int) -> dict[str, Any]:
+    _may_view_scoring_runs(request)
+    run = scoring_selectors.scoring_run_get(user=request.user, pk=pk)
+    return {
+        "run": run,
+        "progress": scoring_selectors.scoring_run_progress(run=run),
+        "run_tallies": scoring_selectors.scoring_run_tallies(run=run),
+        "poll_seconds": PROGRESS_POLL_SECONDS,
+    }
+
+
+@login_required
+@require_safe
+def scoring_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One run: when and by whom it was asked for, its progress while it runs, and what it found."""
+    return render(request, "accounts/scoringrun_detail.html", _scoring_run_context(request, pk))
+
+
+@login_required
+@require_safe
+def scoring_run_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The run's status panel, which polls itself (htmx) while the run is queued or running."""
+    return render(request, "accounts/partials/scoringrun_status.html", _scoring_run_context(request, pk))
 
 
 @login_required

@@ -16,7 +16,7 @@ from accounts.forms import ServiceModelForm, bootstrap_widgets
 from benefits import selectors
 from benefits.choices import BenefitCategory, GrantStatus
 from benefits.models import BenefitBudget, BenefitCost, BenefitGrant, BenefitType
-from benefits.page_selectors import ROI_STATUSES
+from benefits.page_selectors import ROI_ORDERING, ROI_STATUSES
 from kam.constraints import errors_by_field
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -187,6 +187,13 @@ class RoiFilterForm(forms.Form):
     category = forms.ChoiceField(required=False, choices=[("", "Every category"), *BenefitCategory.choices])
     status = forms.ChoiceField(
         required=False, choices=[("", "Every granted status"), *[(s, GrantStatus(s).label) for s in ROI_STATUSES]]
+    )
+
+    # Set by the column headers (a hidden field: the form keeps the sort when the filters change).
+    ordering = forms.ChoiceField(
+        required=False,
+        widget=forms.HiddenInput,
+        choices=[("", ""), *[(f"{sign}{name}", name) for name in ROI_ORDERING for sign in ("", "-")]],
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

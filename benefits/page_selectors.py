@@ -133,15 +133,31 @@ def budget_uses(*, user: Any, today: date) -> list[BudgetUse]:
     ]
 
 
-def grant_roi_report(*, user: Any, today: date, category: str = "", status: str = "") -> QuerySet[BenefitGrant]:
+# The report's sorts (``RoiFilterForm.ordering``, ``-`` for descending): by the account's or the benefit's name, the
+# start, or any figure of the row.
+ROI_ORDERING: dict[str, str] = {
+    "account": "account__name",
+    "benefit": "benefit_type__name",
+    "valid_from": "valid_from",
+    **{figure: figure for figure in ROI_FIGURES},
+}
+
+
+def grant_roi_report(
+    *, user: Any, today: date, category: str = "", status: str = "", ordering: str = ""
+) -> QuerySet[BenefitGrant]:
     """The granted grants the user sees, with their ROI estimate (``benefits.selectors.grant_list``), optionally
-    of one category and one status, the latest first."""
+    of one category and one status, the latest first unless ``ordering`` names another sort."""
     grants = selectors.grant_list(user=user, today=today).filter(status__in=ROI_STATUSES)
     if category:
         grants = grants.filter(benefit_type__category=category)
     if status:
         grants = grants.filter(status=status)
-    return grants.order_by("-valid_from", "-id")
+    field = ROI_ORDERING.get(ordering.removeprefix("-"))
+    if field is None:
+        return grants.order_by("-valid_from", "-id")
+    term = F(field).desc(nulls_last=True) if ordering.startswith("-") else F(field).asc(nulls_last=True)
+    return grants.order_by(term, "-id")
 
 
 def grant_roi_report_totals(*, grants: QuerySet[BenefitGrant]) -> dict[str, Decimal]:

@@ -458,6 +458,7 @@ def roi(request: HttpRequest) -> HttpResponse:
     context = {
         "filters": filters,
         "chosen": chosen,
+        "ordering": chosen["ordering"],
         "page": page,
         "totals": page_selectors.grant_roi_report_totals(grants=grants),
         "roi_method": selectors.ROI_METHOD,

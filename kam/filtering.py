@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from drf_spectacular.utils import extend_schema_field
 
 BOOLEAN_CHOICES = (("true", "Yes"), ("false", "No"))
@@ -27,18 +28,33 @@ class StrictBooleanFilter(django_filters.ChoiceFilter):
         return super().filter(qs, value == "true")
 
 
+def rank_of(field: str, codes: list[str]) -> Case:
+    """A choice field's position in ``codes`` (their declaration order: ladder rungs, key statuses lowest first),
+    so sorting follows the meaning, not the alphabet."""
+    return Case(*(When(**{field: code}, then=Value(rank)) for rank, code in enumerate(codes)), default=Value(None))
+
+
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
     """Sorts with empty values (an unscored account's KAS) last in either direction, and the primary key as
-    the final tie-breaker, so pages of a sort with ties never overlap. Pages and API share it."""
+    the final tie-breaker, so pages of a sort with ties never overlap. Pages and API share it.
+
+    ``expressions`` sorts a parameter by expressions rather than by its field: a choice by its rank
+    (``rank_of``), a person by their name."""
+
+    def __init__(self, *args, expressions: dict[str, list[Any]] | None = None, **kwargs):
+        self.expressions = expressions or {}
+        super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
         if value in ([], (), {}, "", None):
             return qs
         terms = []
         for param in dict.fromkeys(param for param in value if param):
-            field = self.param_map[param.removeprefix("-")]
-            expression = F(field)
-            terms.append(expression.desc(nulls_last=True) if param.startswith("-") else expression.asc(nulls_last=True))
+            name = param.removeprefix("-")
+            for expression in self.expressions.get(name) or [F(self.param_map[name])]:
+                terms.append(
+                    expression.desc(nulls_last=True) if param.startswith("-") else expression.asc(nulls_last=True)
+                )
         return qs.order_by(*terms, "pk")
 
 

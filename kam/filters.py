@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 
-from kam.filtering import StrictBooleanFilter
+from kam.filtering import NullsLastOrderingFilter, StrictBooleanFilter
 from kam.models import ApiToken, Notification
 
 
@@ -27,6 +27,20 @@ class ApiTokenFilterSet(django_filters.FilterSet):
 
     mine = StrictBooleanFilter(method="filter_mine", label="Only mine")
     active = StrictBooleanFilter(method="filter_active", label="Active")
+    # By status, active tokens come before revoked ones; owners sort by name.
+    ordering = NullsLastOrderingFilter(
+        fields=(
+            ("name", "name"),
+            ("user__username", "owner"),
+            ("created_at", "created_at"),
+            ("last_used_at", "last_used_at"),
+            ("revoked_at", "status"),
+        ),
+        expressions={
+            "owner": [F("user__first_name"), F("user__last_name"), F("user__username")],
+            "status": [ExpressionWrapper(Q(revoked_at__isnull=False), output_field=BooleanField())],
+        },
+    )
 
     class Meta:
         model = ApiToken

@@ -69,11 +69,11 @@ def api_token_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "filter_form": filterset.form,
         "page": page,
-        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1) if page else [],
         "created": created,
         "key": key,
         "sees_everybodys": is_director(request.user),
         "mine_only": request.GET.get("mine") == "true",
+        "ordering": request.GET.get("ordering", "") if page is not None else "",
     }
     ok = page is not None and not form.errors
     return render(request, "kam/api_token_list.html", context, status=200 if ok else 400)

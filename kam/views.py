@@ -124,7 +124,6 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         "form": filterset.form,
         "page": page,
         "unread_only": request.GET.get("unread") == "true",
-        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1) if page else [],
     }
     return render(request, "kam/notification_list.html", context, status=200 if page is not None else 400)
 

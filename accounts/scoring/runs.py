@@ -13,11 +13,13 @@ recovery sweep (``accounts.recovery``) starts the run again from the beginning, 
 
 The steps are a list (``SCORING_RUN_STEPS``): gather the inputs of the whole population once, evaluate the
 loyalty ladder (DESIGN §6) as of the same day, then score (§5). Each step takes the run context and keeps its
-tallies in ``counts``.
+tallies in ``counts``. While the run goes on, ``timings`` holds the steps finished so far (written as each ends,
+outside the run's transaction), so a page can show its progress.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -35,6 +37,7 @@ from accounts.choices import KeyStatus, ScoringRunStatus
 from accounts.models import ScoringPolicy, ScoringRun
 from accounts.scoring import metrics
 from audit.actor import acting_as
+from kam.progress_writes import ProgressWriter
 from kam.queue import enqueue_on_commit
 from kam.work_ownership import SCORING_RUN, session_notice_dead_client, work_owned
 from relationships.ladder.evaluate import ladder_apply, ladder_compute, ladder_tally
@@ -142,9 +145,10 @@ def scoring_run_execute(*, run_id: int, progress: Progress | None = None) -> Sco
 
 def _execute_owned(*, run_id: int, progress: Progress | None) -> ScoringRun:
     before = ScoringRun.objects.filter(pk=run_id).values_list("status", flat=True).first()
+    # A run started again after its worker died forgets the steps that worker reported.
     claimed = ScoringRun.objects.filter(
         pk=run_id, status__in=[ScoringRunStatus.QUEUED, ScoringRunStatus.RUNNING]
-    ).update(status=ScoringRunStatus.RUNNING, started_at=timezone.now())
+    ).update(status=ScoringRunStatus.RUNNING, started_at=timezone.now(), timings={})
     run = ScoringRun.objects.select_related("policy").get(pk=run_id)
     if not claimed:
         logger.info("scoring run %s is %s: nothing to do", run_id, run.status)
@@ -153,6 +157,7 @@ def _execute_owned(*, run_id: int, progress: Progress | None) -> ScoringRun:
         logger.warning("scoring run %s lost its worker mid-run: starting it again", run_id)
     say = progress or (lambda message: None)
     timings: dict[str, int] = {}
+    steps_reported = _StepsReported(run_id)
     try:
         with acting_as(label=f"system: scoring run {run.pk}"), transaction.atomic(), connection.cursor() as cursor:
             session_notice_dead_client()
@@ -165,6 +170,7 @@ def _execute_owned(*, run_id: int, progress: Progress | None) -> ScoringRun:
                 step(context)
                 timings[name] = round((time.perf_counter() - started) * 1000)
                 say(f"{name}: {timings[name]} ms")
+                steps_reported(timings)
             if not context.backdated:
                 # Key statuses and stages moved: the benefits follow at once (suspensions, resumptions).
                 transaction.on_commit(_benefits_follow, robust=True)
@@ -179,7 +185,23 @@ def _execute_owned(*, run_id: int, progress: Progress | None) -> ScoringRun:
             status=ScoringRunStatus.FAILED, finished_at=timezone.now(), error=_error_text(exc), timings=timings
         )
         run.refresh_from_db()
+    finally:
+        steps_reported.close()
     return run
+
+
+class _StepsReported:
+    """Writes the timings of the steps finished so far while the run goes on (``kam.progress_writes``): the
+    run's transaction commits only at its end, and the runs page shows which step it is at."""
+
+    def __init__(self, run_id: int) -> None:
+        self.writer = ProgressWriter(table=ScoringRun._meta.db_table, pk=run_id, running=ScoringRunStatus.RUNNING)
+
+    def __call__(self, timings: dict[str, int]) -> None:
+        self.writer.update(timings=json.dumps(timings))
+
+    def close(self) -> None:
+        self.writer.close()
 
 
 def _benefits_follow() -> None:

@@ -3,15 +3,18 @@ caller's business (``accounts.selectors.account_get``); runs are visible to dire
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.http import Http404
 
-from accounts.choices import ScoringRunStatus
+from accounts.choices import KeyStatus, ScoringRunStatus
 from accounts.models import Account, AccountScore, KeyStatusOverride, ScoringPolicy, ScoringRun
+from accounts.scoring.explain import LABELS as CRITERION_LABELS
 from accounts.scoring.explain import explanation_from_stored
-from accounts.scoring.formulas import Policy
+from accounts.scoring.formulas import CRITERIA, Policy
 from accounts.scoring.inputs import inputs_read
 from kam.roles import sees_all_accounts
 
@@ -64,6 +67,74 @@ def scoring_runs_visible_to(user: Any) -> QuerySet[ScoringRun]:
     if not getattr(user, "is_authenticated", False) or not user.is_active or not sees_all_accounts(user):
         return ScoringRun.objects.none()
     return scoring_runs()
+
+
+def scoring_run_get(*, user: Any, pk: Any) -> ScoringRun:
+    """The run, if the user may see runs; anything else is a 404."""
+    try:
+        return scoring_runs_visible_to(user).get(pk=int(pk))
+    except (ScoringRun.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise Http404("No such scoring run.") from None
+
+
+@dataclass(frozen=True)
+class RunStep:
+    """One step of a run as its page shows it: ``state`` is done, running, waiting, failed or skipped."""
+
+    name: str
+    state: str
+    milliseconds: int | None
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    steps: list[RunStep]
+    done: int
+    total: int
+    finished: bool
+
+    @property
+    def current(self) -> RunStep | None:
+        return next((step for step in self.steps if step.state in ("running", "failed")), None)
+
+
+def scoring_run_progress(*, run: ScoringRun) -> RunProgress:
+    """Where a run is: its steps (``accounts.scoring.runs.SCORING_RUN_STEPS``) with those finished so far, which
+    a running run reports in ``timings`` as each ends; the step after the last finished one is running (or is
+    where a failed run stopped)."""
+    from accounts.scoring.runs import SCORING_RUN_STEPS
+
+    timings = run.timings or {}
+    steps = []
+    reached = False
+    for name, _ in SCORING_RUN_STEPS:
+        if name in timings or run.status == ScoringRunStatus.DONE:
+            state = "done"
+        elif reached or run.status == ScoringRunStatus.QUEUED:
+            state = "skipped" if run.status == ScoringRunStatus.FAILED else "waiting"
+        else:  # the first unfinished step of a running or failed run
+            state = "failed" if run.status == ScoringRunStatus.FAILED else "running"
+            reached = True
+        steps.append(RunStep(name=name, state=state, milliseconds=timings.get(name)))
+    done = sum(step.state == "done" for step in steps)
+    finished = run.status in (ScoringRunStatus.DONE, ScoringRunStatus.FAILED)
+    return RunProgress(steps=steps, done=done, total=len(steps), finished=finished)
+
+
+def scoring_run_tallies(*, run: ScoringRun) -> dict[str, Any]:
+    """What a finished run found, from its ``counts``, as its page lists it: accounts per key status (highest
+    first), the ladder's moves, accounts per criterion without data, pins, and whether the run was history only
+    (a later day had been scored already)."""
+    counts = run.counts or {}
+    per_status = counts.get("key_status") or {}
+    nulls = counts.get("null_criteria") or {}
+    return {
+        "key_status": [(label, per_status.get(code, 0)) for code, label in reversed(KeyStatus.choices)],
+        "missing": [(CRITERION_LABELS[code].capitalize(), nulls.get(code, 0)) for code in CRITERIA],
+        "ladder": counts.get("ladder") or {},
+        "overridden": counts.get("overridden") or 0,
+        "history_only": counts.get("accounts_updated") is False,
+    }
 
 
 def scoring_policies() -> QuerySet[ScoringPolicy]:

@@ -9,14 +9,22 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from accounts import forms
-from accounts.choices import InvoiceStatus, KeyStatus, LadderStage, OrderStatus, ScoringRunStatus, ServiceLevel
+from accounts.choices import (
+    ImportJobStatus,
+    InvoiceStatus,
+    KeyStatus,
+    LadderStage,
+    OrderStatus,
+    ScoringRunStatus,
+    ServiceLevel,
+)
+from kam.templatetags.kam_tags import list_query
 from relationships.choices import AdvocacyKind, InteractionKind, InteractionStatus
 
 register = template.Library()
@@ -129,38 +137,11 @@ def selected_labels(bound_field: Any) -> str:
     return ", ".join(str(label) for value, label in bound_field.field.choices if str(value) in selected)
 
 
-def _portfolio_query(request: Any, changes: dict[str, Any]) -> str:
-    params = QueryDict(mutable=True)
-    for key, values in request.GET.lists():
-        kept = [value for value in values if value != ""]
-        if kept and key not in changes:
-            params.setlist(key, kept)
-    for key, value in changes.items():
-        if value not in (None, ""):
-            params[key] = value
-    encoded = params.urlencode()
-    return f"?{encoded}" if encoded else "?"
-
-
 @register.simple_tag(takes_context=True)
 def portfolio_query(context: template.Context, **changes: Any) -> str:
     """The current portfolio query with ``changes`` applied (None drops a key) and empty values left out:
     ``{% portfolio_query page=3 %}``."""
-    return _portfolio_query(context["request"], changes)
-
-
-@register.inclusion_tag("accounts/partials/sort_header.html", takes_context=True)
-def sort_header(context: template.Context, field: str, label: str, align: str = "") -> dict[str, Any]:
-    """A column header that sorts the portfolio by ``field``; a second click reverses the order."""
-    current = (context.get("ordering") or "").split(",")[0]
-    direction = "ascending" if current == field else "descending" if current == f"-{field}" else ""
-    target = f"-{field}" if direction == "ascending" else field
-    return {
-        "label": label,
-        "align": align,
-        "direction": direction,
-        "url": _portfolio_query(context["request"], {"ordering": target, "page": None}),
-    }
+    return list_query(context["request"], changes)
 
 
 # --- account page: orders, invoices, NPS, interactions ----------------------------------------------------
@@ -439,6 +420,20 @@ SCORING_RUN_STATUS_CLASSES: dict[str, str] = {
 @register.filter
 def scoring_run_status_badge(value: str) -> str:
     return _choice_badge(value, ScoringRunStatus, SCORING_RUN_STATUS_CLASSES, "run-status")
+
+
+IMPORT_STATUS_CLASSES: dict[str, str] = {
+    ImportJobStatus.QUEUED: SCORING_RUN_STATUS_CLASSES[ScoringRunStatus.QUEUED],
+    ImportJobStatus.RUNNING: SCORING_RUN_STATUS_CLASSES[ScoringRunStatus.RUNNING],
+    ImportJobStatus.SUCCEEDED: SCORING_RUN_STATUS_CLASSES[ScoringRunStatus.DONE],
+    ImportJobStatus.FAILED: SCORING_RUN_STATUS_CLASSES[ScoringRunStatus.FAILED],
+}
+
+
+@register.filter
+def import_status_badge(value: str) -> str:
+    """An import job's status, coloured as a scoring run's."""
+    return _choice_badge(value, ImportJobStatus, IMPORT_STATUS_CLASSES, "import-status")
 
 
 @register.filter

@@ -460,6 +460,60 @@ def test_an_unknown_job_is_a_404(client, director):
     assert client.get("/imports/999999/").status_code == 404
 
 
+def test_the_status_panel_shows_how_much_of_the_file_is_read(client, director):
+    # given a job reading its file
+    job = ImportJob.objects.create(
+        kind="orders", file_name="o.csv", file_size=2048, requested_by=director, status="running", phase="reading"
+    )
+    ImportJob.objects.filter(pk=job.pk).update(progress=40)
+    client.force_login(director)
+    # when the page polls its status
+    response = client.get(f"/imports/{job.pk}/status/", HTTP_HX_REQUEST="true")
+    # then the bar shows the share read, the first step runs, and the panel asks again in 2 seconds
+    content = response.content.decode()
+    assert response.status_code == 200 and "<html" not in content
+    assert '<progress class="kam-progress" max="100" value="40" aria-label="Import progress"' in content
+    assert "40% of 2.0\xa0KB read" in content
+    assert 'class="kam-step kam-step-running" aria-current="step"' in content and "Read the file" in content
+    assert f'hx-get="/imports/{job.pk}/status/" hx-trigger="every 2s"' in content
+
+
+def test_the_status_panel_counts_the_rows_being_checked(client, director):
+    job = ImportJob.objects.create(
+        kind="orders", file_name="o.csv", requested_by=director, status="running", phase="validating", rows=1200
+    )
+    client.force_login(director)
+    content = client.get(f"/imports/{job.pk}/status/").content.decode()
+    assert "Checking 1,200 rows…" in content
+    assert content.count("kam-step-done") == 1 and "hx-trigger" in content
+
+
+def test_the_status_panel_of_a_finished_job_has_its_counts_and_stops_polling(client, director):
+    job = ImportJob.objects.create(
+        kind="orders",
+        file_name="o.csv",
+        requested_by=director,
+        status="succeeded",
+        rows=3,
+        created=2,
+        updated=1,
+        progress=100,
+    )
+    client.force_login(director)
+    content = client.get(f"/imports/{job.pk}/status/").content.decode()
+    assert "Imported</strong>: 3 rows — 2 created, 1 updated, 0 unchanged." in content
+    assert content.count("kam-step-done") == 3
+    assert "hx-trigger" not in content and "<progress" not in content
+
+
+def test_the_status_panel_is_for_directors_and_known_jobs(client, manager, director):
+    job = ImportJob.objects.create(kind="orders", file_name="o.csv", requested_by=director, status="running")
+    client.force_login(manager)
+    assert client.get(f"/imports/{job.pk}/status/", HTTP_HX_REQUEST="true").status_code == 403
+    client.force_login(director)
+    assert client.get("/imports/999999/status/", HTTP_HX_REQUEST="true").status_code == 404
+
+
 # --- the API ----------------------------------------------------------------------------------------------------------
 
 API = "/api/v1/imports/"

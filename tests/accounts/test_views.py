@@ -308,6 +308,11 @@ def test_owner_filter_rejects_users_who_cannot_own_accounts(client, director, ro
         ("-kas", ["Delta Pharma", "Acme Industries", "Bolt Supplies", "Cargo Bank"]),
         ("kas", ["Delta Pharma", "Acme Industries", "Bolt Supplies", "Cargo Bank"]),
         ("kind", ["Acme Industries", "Cargo Bank", "Delta Pharma", "Bolt Supplies"]),
+        # stages by their rung and key statuses by their rank, not alphabetically
+        ("stage", ["Acme Industries", "Bolt Supplies", "Cargo Bank", "Delta Pharma"]),
+        ("-stage", ["Delta Pharma", "Cargo Bank", "Acme Industries", "Bolt Supplies"]),
+        ("key_status", ["Acme Industries", "Bolt Supplies", "Cargo Bank", "Delta Pharma"]),
+        ("-key_status", ["Delta Pharma", "Cargo Bank", "Acme Industries", "Bolt Supplies"]),
     ],
 )
 def test_portfolio_ordering(client, manager, portfolio, ordering, expected):
@@ -325,8 +330,23 @@ def test_sorted_column_header_toggles_the_direction(client, manager, portfolio):
     assert 'aria-sort="ascending"' in content
     assert 'href="?kind=customer&amp;ordering=-name"' in content
     assert "▲" in content
-    # and another column starts ascending
+    # and another column starts ascending, a column of figures with the largest
     assert 'href="?kind=customer&amp;ordering=industry"' in content
+    assert 'href="?kind=customer&amp;ordering=-kas"' in content
+
+
+def test_portfolio_sorts_by_owner_name_with_unassigned_accounts_last(client, director, manager, outsider):
+    # given accounts of two managers and one without an owner
+    manager.first_name, outsider.first_name = "Zoe", "Adam"
+    manager.save()
+    outsider.save()
+    AccountFactory(name="Of Zoe", owner=manager)
+    AccountFactory(name="Nobody's", owner=None)
+    AccountFactory(name="Of Adam", owner=outsider)
+    client.force_login(director)
+    # when the director sorts the portfolio by owner, either way / then by the owner's name, unassigned last
+    assert names_listed(client.get(PORTFOLIO, {"ordering": "owner"})) == ["Of Adam", "Of Zoe", "Nobody's"]
+    assert names_listed(client.get(PORTFOLIO, {"ordering": "-owner"})) == ["Of Zoe", "Of Adam", "Nobody's"]
 
 
 def test_pagination_keeps_the_filters(client, director):

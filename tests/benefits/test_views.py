@@ -538,6 +538,28 @@ def test_the_roi_report_shows_granted_benefits_with_the_method_and_totals(
     assert "Total of 2 grants" in client.get("/benefits/roi/?status=nonsense").content.decode()
 
 
+def test_the_roi_report_sorts_by_a_figure_keeping_its_filters(client, manager, outsider, director, key_account, budget):
+    # given two approved grants, one on an account with revenue during it
+    OrderFactory(account=key_account, order_date=TODAY, net_amount=Decimal("5000.00"))
+    earning = requested(manager, key_account)
+    services.benefit_grant_approve(actor=director, grant=earning)
+    foreign = make_key(AccountFactory(name="Outsider Holdings", owner=outsider))
+    idle = requested(outsider, foreign)
+    services.benefit_grant_approve(actor=director, grant=idle)
+    client.force_login(director)
+    # when the director sorts the monetary ones by revenue during the grant, either way
+    largest = client.get("/benefits/roi/", {"category": "monetary", "ordering": "-revenue_during"})
+    smallest = client.get("/benefits/roi/", {"category": "monetary", "ordering": "revenue_during"})
+    # then the rows follow, the header says so and keeps the filter, and the filter form keeps the sort
+    assert [grant.pk for grant in largest.context["page"].object_list] == [earning.pk, idle.pk]
+    assert [grant.pk for grant in smallest.context["page"].object_list] == [idle.pk, earning.pk]
+    content = largest.content.decode()
+    assert 'aria-sort="descending"' in content and 'href="?category=monetary&amp;ordering=revenue_during"' in content
+    assert 'type="hidden" name="ordering" value="-revenue_during"' in content
+    # and a sort it does not know is ignored, as an unknown filter is
+    assert client.get("/benefits/roi/", {"ordering": "nonsense"}).status_code == 200
+
+
 def test_the_roi_report_costs_the_same_for_one_grant_or_five(client, manager, director, budget):
     client.force_login(director)
     services.benefit_grant_approve(actor=director, grant=requested(manager, make_key(AccountFactory(owner=manager))))

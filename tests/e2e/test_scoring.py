@@ -52,11 +52,16 @@ def test_director_runs_scoring_reads_an_explanation_and_saves_a_policy(
     expect(page.get_by_role("heading", name="Scoring runs", level=1)).to_be_visible()
     page.get_by_role("button", name="Queue scoring run").click()
     expect(page.get_by_text("queued", exact=False).first).to_be_visible()
+    expect(page.get_by_role("heading", name="Scoring run as of", level=1)).to_be_visible()
 
-    # then the worker finishes it and the page says so
+    # then the worker finishes it, and the run's page, polling, says so without being reloaded
     run = run_finished()
     assert run.status == ScoringRunStatus.DONE, run.error
-    page.reload()
+    expect(page.locator("#run-status")).to_have_attribute("data-status", "done", timeout=10_000)
+    expect(page.get_by_text("3 accounts scored", exact=False)).to_be_visible()
+    expect(page.locator("#run-status[hx-trigger]")).to_have_count(0)
+    # and the list of runs has it done
+    page.get_by_role("navigation", name="breadcrumb").get_by_role("link", name="Scoring runs").click()
     runs_table = page.locator("table.kam-scoring-runs")
     expect(runs_table.get_by_text("done", exact=False).first).to_be_visible()
     expect(runs_table.get_by_text("3", exact=True).first).to_be_visible()

@@ -140,6 +140,23 @@ def test_the_list_shows_when_a_token_was_last_used(client, manager):
     assert html.count("Never") == 1
 
 
+def test_the_list_sorts_by_a_column_keeping_its_filter(client, director, manager):
+    # given a director's token that was used, one that never was, and a revoked one of a manager's
+    used, _ = api_token_create(user=director, name="used")
+    ApiToken.objects.filter(pk=used.pk).update(last_used_at=timezone.now())
+    api_token_create(user=director, name="idle")
+    revoked, _ = api_token_create(user=manager, name="old")
+    services.api_token_revoke(actor=director, token=revoked)
+    client.force_login(director)
+    # when the director sorts by last use, latest first, and by status
+    by_use = client.get(PAGE, {"ordering": "-last_used_at"})
+    by_status = client.get(PAGE, {"ordering": "status", "mine": "false"})
+    # then a token never used comes after those used, and revoked ones after active ones
+    assert [token.name for token in by_use.context["page"].object_list] == ["used", "idle", "old"]
+    assert [token.name for token in by_status.context["page"].object_list][-1] == "old"
+    assert 'href="?mine=false&amp;ordering=-status"' in by_status.content.decode()
+
+
 def test_revoking_makes_the_key_fail(client, manager):
     token, key = api_token_create(user=manager, name="laptop")
     assert token_client(key).get(ACCOUNTS_API).status_code == 200
