@@ -13,12 +13,11 @@ checked by axe-core on the way (forms unfolded, answers shown):
 from __future__ import annotations
 
 import datetime
-import time
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Locator, Page, Playwright, expect
+from playwright.sync_api import Page, Playwright, expect
 
 from accounts.choices import ScoringRunStatus
 from accounts.models import Order, ScoringPolicy, ScoringRun
@@ -49,22 +48,6 @@ def watch(page: Page, base_url: str) -> tuple[list[str], list[str]]:
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("request", lambda request: None if request.url.startswith(base_url) else foreign.append(request.url))
     return errors, foreign
-
-
-def expect_run_finished(page: Page, row: Locator, *, timeout: float = 90) -> None:
-    """Wait until the scoring run's row says it is done. The page is meant to follow the run by itself (in-page
-    progress is on its way); until it does, the row is read again after a reload every few seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            expect(row.get_by_text("Done", exact=True)).to_be_visible(timeout=5_000)
-            return
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise
-            # The scoring runs page does not update itself yet: reload it. Once it does, the expect above
-            # passes without a reload and this line is no longer reached.
-            page.reload()
 
 
 def test_a_manager_filters_her_portfolio_reads_why_an_account_is_key_logs_a_meeting_and_requests_a_benefit(
@@ -171,6 +154,7 @@ def test_a_director_approves_a_benefit_and_a_partner_changes_the_weights_and_run
     page.set_viewport_size(VIEWPORT)
     errors, foreign = watch(page, live_server.url)
     main_nav = page.get_by_role("navigation", name="Main navigation")
+    director_nav = page.get_by_role("navigation", name="Director tools")  # the director's second row
 
     # when Dina signs in and opens the benefit approvals
     sign_in(page, live_server.url, "dina")
@@ -189,14 +173,14 @@ def test_a_director_approves_a_benefit_and_a_partner_changes_the_weights_and_run
     expect(page.get_by_text("No benefit request waits for a decision.")).to_be_visible()
 
     # when she opens the ladder approvals and approves Zenith's Partner proposal
-    main_nav.get_by_role("link", name="Ladder approvals").click()
+    director_nav.get_by_role("link", name="Ladder approvals").click()
     proposal = page.locator("[data-kam=proposal]").filter(has_text="Zenith Components")
     expect(proposal).to_contain_text("an active partnership contract")
     axe.check(page, "ladder approvals")
     proposal.get_by_role("button", name="Approve Partner for Zenith Components").click()
 
     # then no proposal is left, and Zenith, found in the portfolio, is a Partner
-    expect(page.get_by_text("No open Partner proposal.")).to_be_visible()
+    expect(page.get_by_text("No open Partner proposal", exact=True)).to_be_visible()
     main_nav.get_by_role("link", name="Portfolio").click()
     page.get_by_label("Search", exact=True).fill("zenith")
     expect(page.locator(".kam-count")).to_have_text("1 account")
@@ -204,7 +188,7 @@ def test_a_director_approves_a_benefit_and_a_partner_changes_the_weights_and_run
     expect(page.locator("#ladder-stage-card")).to_contain_text("Partner")
 
     # when she weighs payment reliability more and lifetime potential less, and previews the effect
-    main_nav.get_by_role("link", name="Scoring policy").click()
+    director_nav.get_by_role("link", name="Scoring policy").click()
     page.get_by_label("Weight c2").fill("0.30")
     page.get_by_label("Weight c3").fill("0.15")
     page.get_by_role("button", name="Preview the effect").click()
@@ -224,16 +208,21 @@ def test_a_director_approves_a_benefit_and_a_partner_changes_the_weights_and_run
     expect(page.get_by_text("kas-v2 saved and active", exact=False)).to_be_visible()
 
     # and starts a scoring run from the Scoring runs page
-    main_nav.get_by_role("link", name="Scoring runs").click()
+    director_nav.get_by_role("link", name="Scoring runs").click()
     page.get_by_role("button", name="Queue scoring run").click()
 
-    # then she sees the run finish (the worker executes it), with the new policy, all seven accounts scored
-    runs = page.locator("table.kam-scoring-runs tbody tr")
-    expect(runs).to_have_count(2)
-    newest = runs.first
+    # then the run's page follows it, without a reload, until the worker has scored all seven accounts
+    expect(page.get_by_role("heading", name="Scoring run as of", level=1)).to_be_visible()
+    expect(page.locator("#run-status")).to_have_attribute("data-status", "done", timeout=90_000)
+    expect(page.get_by_text("7 accounts scored", exact=False)).to_be_visible()
+    expect(page.locator("#run-status[hx-trigger]")).to_have_count(0)  # and it stopped asking
+    axe.check(page, "scoring run")
+    shoot(page, results_dir, "journey-director-3-run")
+    # and the list of runs has it done, with the new policy
+    page.get_by_role("navigation", name="breadcrumb").get_by_role("link", name="Scoring runs").click()
+    newest = page.locator("table.kam-scoring-runs tbody tr").first
     expect(newest).to_contain_text("kas-v2")
-    expect_run_finished(page, newest)
-    expect(newest.locator("td").nth(3)).to_have_text("7")
+    expect(newest.get_by_text("Done", exact=True)).to_be_visible()
     axe.check(page, "scoring runs")
     shoot(page, results_dir, "journey-director")
 
