@@ -23,8 +23,10 @@ from kam.filtering import (
     IdChoiceFilter,
     IntegerFilter,
     IsoDateFilter,
+    IsoDayOfFilter,
     NullsLastOrderingFilter,
     StrictBooleanFilter,
+    UpperCaseFilter,
     rank_of,
 )
 
@@ -61,7 +63,7 @@ class AccountFilterSet(django_filters.FilterSet):
     stage = ChoicesFilter(choices=LadderStage.choices)
     key_status = ChoicesFilter(choices=KeyStatus.choices)
     industry = django_filters.CharFilter(lookup_expr="iexact")
-    country = django_filters.CharFilter(lookup_expr="iexact")
+    country = UpperCaseFilter()  # any case: the codes are stored in capitals
     is_active = StrictBooleanFilter()
     external_id = django_filters.CharFilter()
     kas_min = django_filters.NumberFilter(field_name="kas", lookup_expr="gte", label="KAS at least")
@@ -81,7 +83,7 @@ class AccountFilterSet(django_filters.FilterSet):
             Q(name__icontains=value)
             | Q(external_id__iexact=value)
             | Q(industry__icontains=value)
-            | Q(country__iexact=value)
+            | (Q(country=value.upper()) if value.isascii() else Q(pk__in=[]))
         )
 
     def filter_contact_overdue(self, queryset: QuerySet[Account], name: str, value: str | bool) -> QuerySet[Account]:
@@ -115,10 +117,10 @@ def date_range(field: str, *, on_date_of: bool = False) -> tuple[IsoDateFilter, 
     """``<field>_after`` / ``<field>_before``, both inclusive, as two plain date filters: a bad value is a
     400 naming the parameter itself (a range filter would name only ``<field>``). ``on_date_of`` compares the
     calendar day of a date-time field."""
-    lookup = "date__" if on_date_of else ""
+    kind = IsoDayOfFilter if on_date_of else IsoDateFilter
     return (
-        IsoDateFilter(field_name=field, lookup_expr=f"{lookup}gte", label=f"{field} on or after"),
-        IsoDateFilter(field_name=field, lookup_expr=f"{lookup}lte", label=f"{field} on or before"),
+        kind(field_name=field, lookup_expr="gte", label=f"{field} on or after"),
+        kind(field_name=field, lookup_expr="lte", label=f"{field} on or before"),
     )
 
 

@@ -7,10 +7,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.db.models.lookups import Exact
 from django.urls import reverse
 
@@ -135,10 +136,22 @@ class Account(models.Model):
         ]
         indexes = [
             models.Index(fields=["kind", "name"], name="account_kind_name_idx"),
-            models.Index(fields=["stage"], name="account_stage_idx"),
-            models.Index(fields=["key_status"], name="account_key_status_idx"),
-            models.Index(fields=["industry"], name="account_industry_idx"),
+            # (column, id): the portfolio's sorts by these few values read the index in order, ties by id
+            models.Index(fields=["stage", "id"], name="account_stage_id_idx"),
+            models.Index(fields=["key_status", "id"], name="account_key_status_id_idx"),
+            models.Index(fields=["industry", "id"], name="account_industry_id_idx"),
+            models.Index(fields=["kind", "id"], name="account_kind_id_idx"),
             models.Index(Lower("name"), name="account_lower_name_idx"),
+            # Lists filter and sort by these (tests/kam/test_list_indexes.py, bench/explain.py).
+            models.Index(fields=["name", "id"], name="account_name_idx"),
+            models.Index(fields=["country", "id"], name="account_country_idx"),
+            models.Index(fields=["created_at", "id"], name="account_created_idx"),
+            models.Index(fields=["updated_at", "id"], name="account_updated_idx"),
+            models.Index(fields=["is_active", "name"], name="account_active_name_idx"),
+            models.Index(Upper("external_id"), name="account_upper_ext_id_idx"),
+            # search: name or industry containing a text, in any case (a trigram index also answers industry=, any case)
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="account_name_trgm_idx"),
+            GinIndex(OpClass(Upper("industry"), name="gin_trgm_ops"), name="account_industry_trgm_idx"),
         ]
 
     def __str__(self) -> str:
@@ -193,6 +206,16 @@ class Contact(models.Model):
                 violation_error_message="This account already has a contact with this email address.",
             ),
         ]
+        indexes = [
+            # Lists filter and sort by these (tests/kam/test_list_indexes.py, bench/explain.py).
+            models.Index(fields=["name", "id"], name="contact_name_idx"),
+            models.Index(fields=["influence", "id"], name="contact_influence_idx"),
+            models.Index(fields=["buying_role", "account"], name="contact_role_account_idx"),
+            models.Index(fields=["is_active", "account"], name="contact_active_account_idx"),
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="contact_name_trgm_idx"),
+            GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="contact_email_trgm_idx"),
+            GinIndex(OpClass(Upper("job_title"), name="gin_trgm_ops"), name="contact_title_trgm_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.account})"
@@ -244,7 +267,16 @@ class Order(models.Model):
             ),
             _check("accounts_order_status_valid", Q(status__in=OrderStatus.values), "Unknown order status."),
         ]
-        indexes = [models.Index(fields=["account", "order_date"], name="order_account_date_idx")]
+        indexes = [
+            models.Index(fields=["account", "order_date"], name="order_account_date_idx"),
+            # Lists filter and sort by these (tests/kam/test_list_indexes.py, bench/explain.py).
+            models.Index(fields=["order_date", "id"], name="order_date_idx"),
+            models.Index(fields=["net_amount", "id"], name="order_net_amount_idx"),
+            models.Index(fields=["discount_pct", "id"], name="order_discount_idx"),
+            models.Index(fields=["created_at", "id"], name="order_created_idx"),
+            models.Index(fields=["status", "order_date"], name="order_status_date_idx"),
+            models.Index(fields=["service_level", "order_date"], name="order_level_date_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Order {self.external_id or self.pk} of {self.order_date:%Y-%m-%d}"
@@ -288,7 +320,19 @@ class Invoice(models.Model):
             ),
             _check("accounts_invoice_status_valid", Q(status__in=InvoiceStatus.values), "Unknown invoice status."),
         ]
-        indexes = [models.Index(fields=["account", "due_date"], name="invoice_account_due_idx")]
+        indexes = [
+            models.Index(fields=["account", "due_date"], name="invoice_account_due_idx"),
+            # Lists filter and sort by these (tests/kam/test_list_indexes.py, bench/explain.py).
+            models.Index(fields=["issue_date", "id"], name="invoice_issue_idx"),
+            models.Index(fields=["due_date", "id"], name="invoice_due_idx"),
+            models.Index(fields=["paid_date", "id"], name="invoice_paid_idx"),
+            # newest payment first, unpaid ones last (an ascending index read backwards puts them first)
+            models.Index(F("paid_date").desc(nulls_last=True), "id", name="invoice_paid_desc_idx"),
+            models.Index(fields=["amount", "id"], name="invoice_amount_idx"),
+            models.Index(fields=["created_at", "id"], name="invoice_created_idx"),
+            models.Index(fields=["number"], name="invoice_number_idx"),
+            models.Index(fields=["status", "issue_date"], name="invoice_status_issue_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Invoice {self.number}"

@@ -236,6 +236,9 @@ class BenefitGrant(models.Model):
         indexes = [
             models.Index(fields=["status", "valid_from"], name="grant_status_from_idx"),
             models.Index(fields=["account", "status"], name="grant_account_status_idx"),
+            # Lists filter and sort by these (tests/kam/test_list_indexes.py, bench/explain.py).
+            models.Index(fields=["created_at", "id"], name="grant_created_idx"),
+            models.Index(fields=["valid_from", "id"], name="grant_valid_from_idx"),
         ]
 
     def __str__(self) -> str:
@@ -291,6 +294,10 @@ class BenefitCost(models.Model):
     class Meta:
         ordering = ["-incurred_on", "-id"]
         constraints = [_check("benefits_benefitcost_amount_positive", Q(amount__gt=0), "A cost is positive.")]
+        indexes = [
+            # Lists filter and sort by these (tests/kam/test_list_indexes.py, bench/explain.py).
+            models.Index(fields=["incurred_on", "id"], name="cost_incurred_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount} on {self.incurred_on:%Y-%m-%d} for {self.grant}"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Case, F, Value, When
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Case, F, Model, Value, When
+from django.utils import timezone
+from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.utils import extend_schema_field
 
 BOOLEAN_CHOICES = (("true", "Yes"), ("false", "No"))
@@ -34,12 +38,24 @@ def rank_of(field: str, codes: list[str]) -> Case:
     return Case(*(When(**{field: code}, then=Value(rank)) for rank, code in enumerate(codes)), default=Value(None))
 
 
+def _may_be_null(model: type[Model], name: str) -> bool:
+    """Whether the column or annotation ``name`` of ``model``'s rows may be NULL (an annotation may: a LEFT JOIN)."""
+    try:
+        return model._meta.get_field(name).null
+    except FieldDoesNotExist:
+        return True
+
+
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
     """Sorts with empty values (an unscored account's KAS) last in either direction, and the primary key as
     the final tie-breaker, so pages of a sort with ties never overlap. Pages and API share it.
 
     ``expressions`` sorts a parameter by expressions rather than by its field: a choice by its rank
-    (``rank_of``), a person by their name."""
+    (``rank_of``), a person by their name.
+
+    ``NULLS LAST`` is said only of what may be NULL: on a NOT NULL column it changes no order, but PostgreSQL
+    would then not read a descending sort backwards off the column's index (an index is ``ASC NULLS LAST``, so
+    read backwards ``DESC NULLS FIRST``) and would sort the whole table for every page instead."""
 
     def __init__(self, *args, expressions: dict[str, list[Any]] | None = None, **kwargs):
         self.expressions = expressions or {}
@@ -51,10 +67,14 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
         terms = []
         for param in dict.fromkeys(param for param in value if param):
             name = param.removeprefix("-")
-            for expression in self.expressions.get(name) or [F(self.param_map[name])]:
-                terms.append(
-                    expression.desc(nulls_last=True) if param.startswith("-") else expression.asc(nulls_last=True)
-                )
+            field = self.param_map[name]
+            expressions = self.expressions.get(name)
+            # an expression (a rank, a name) may be NULL; a column only if the model says so
+            nulls_last = True if expressions or _may_be_null(qs.model, field) else None
+            descending = param.startswith("-")
+            for expression in expressions or [F(field)]:
+                term = expression.desc if descending else expression.asc
+                terms.append(term(nulls_last=nulls_last))
         return qs.order_by(*terms, "pk")
 
 
@@ -71,6 +91,36 @@ class IsoDateFilter(django_filters.DateFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("input_formats", ["%Y-%m-%d"])
         super().__init__(*args, **kwargs)
+
+
+class IsoDayOfFilter(IsoDateFilter):
+    """A date-time on or after (``lookup_expr="gte"``) or on or before (``"lte"``) a calendar day of the current
+    time zone, compared as the instants where that day starts and the next one starts: what ``__date__gte`` /
+    ``__date__lte`` answer, but in a form an index on the date-time column serves (``__date`` casts every row's
+    value to a date first)."""
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        if self.lookup_expr == "gte":
+            return qs.filter(**{f"{self.field_name}__gte": _day_start(value)})
+        return qs.filter(**{f"{self.field_name}__lt": _day_start(value + datetime.timedelta(days=1))})
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min), timezone.get_current_timezone())
+
+
+class UpperCaseFilter(django_filters.CharFilter):
+    """Equal to the value in capitals, for a column that holds capitals only (a check constraint says so, e.g. a
+    country code): what ``iexact`` answers, but in a form the column's own index serves (``iexact`` compares
+    ``UPPER(column)``). A value with other than ASCII characters matches nothing, as under ``iexact`` (no stored
+    value has them, and Python's capitals of them are not always PostgreSQL's)."""
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        return qs.filter(**{self.field_name: value.upper()}) if value.isascii() else qs.none()
 
 
 class _WholeNumberField(forms.IntegerField):

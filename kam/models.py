@@ -286,7 +286,12 @@ class WebhookDelivery(models.Model):
                 violation_error_message="This event is already delivered to this subscription.",
             ),
         ]
-        indexes = [models.Index(fields=["subscription", "-created_at"], name="delivery_subscription_idx")]
+        indexes = [
+            models.Index(fields=["subscription", "-created_at"], name="delivery_subscription_idx"),
+            # Lists filter and sort by these (tests/kam/test_list_indexes.py, bench/explain.py).
+            models.Index(fields=["created_at", "id"], name="delivery_created_idx"),
+            models.Index(fields=["status", "created_at"], name="delivery_status_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event.event} to {self.subscription.name}: {self.status}"

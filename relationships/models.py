@@ -58,7 +58,13 @@ class Feedback(models.Model):
             ),
             _check("relationships_feedback_score_range", Q(score__gte=0, score__lte=10), "The score must be 0 to 10."),
         ]
-        indexes = [models.Index(fields=["account", "responded_on"], name="feedback_account_date_idx")]
+        indexes = [
+            models.Index(fields=["account", "responded_on"], name="feedback_account_date_idx"),
+            # Lists filter and sort by these (tests/kam/test_list_indexes.py, bench/explain.py).
+            models.Index(fields=["responded_on", "id"], name="feedback_responded_idx"),
+            models.Index(fields=["created_at", "id"], name="feedback_created_idx"),
+            models.Index(fields=["score", "id"], name="feedback_score_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"NPS {self.score} on {self.responded_on:%Y-%m-%d}"
@@ -114,7 +120,17 @@ class AdvocacyEvent(models.Model):
                 field="referred_account",
             ),
         ]
-        indexes = [models.Index(fields=["account", "occurred_on"], name="advocacy_account_date_idx")]
+        indexes = [
+            models.Index(fields=["account", "occurred_on"], name="advocacy_account_date_idx"),
+            # Lists filter and sort by these (tests/kam/test_list_indexes.py, bench/explain.py).
+            models.Index(fields=["occurred_on", "id"], name="advocacy_occurred_idx"),
+            models.Index(fields=["created_at", "id"], name="advocacy_created_idx"),
+            models.Index(fields=["verified_at", "id"], name="advocacy_verified_at_idx"),
+            # the latest first, the empty ones last (an ascending index read backwards puts them first)
+            models.Index(F("verified_at").desc(nulls_last=True), "id", name="advocacy_verified_desc_idx"),
+            models.Index(fields=["kind", "occurred_on"], name="advocacy_kind_idx"),
+            models.Index(fields=["verified", "occurred_on"], name="advocacy_verified_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.occurred_on:%Y-%m-%d}"
@@ -161,7 +177,18 @@ class Contract(models.Model):
                 field="ends_on",
             ),
         ]
-        indexes = [models.Index(fields=["account", "starts_on"], name="contract_account_start_idx")]
+        indexes = [
+            models.Index(fields=["account", "starts_on"], name="contract_account_start_idx"),
+            # Lists filter and sort by these (tests/kam/test_list_indexes.py, bench/explain.py).
+            models.Index(fields=["starts_on", "id"], name="contract_starts_idx"),
+            models.Index(fields=["ends_on", "id"], name="contract_ends_idx"),
+            # the latest first, the empty ones last (an ascending index read backwards puts them first)
+            models.Index(F("ends_on").desc(nulls_last=True), "id", name="contract_ends_desc_idx"),
+            models.Index(fields=["created_at", "id"], name="contract_created_idx"),
+            models.Index(fields=["kind", "starts_on"], name="contract_kind_idx"),
+            models.Index(fields=["service_level", "starts_on"], name="contract_level_idx"),
+            models.Index(fields=["auto_renew", "starts_on"], name="contract_renew_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title or f"{self.get_kind_display()} from {self.starts_on:%Y-%m-%d}"
@@ -212,7 +239,17 @@ class Interaction(models.Model):
                 field="next_step",
             ),
         ]
-        indexes = [models.Index(fields=["account", "occurred_at"], name="interaction_account_at_idx")]
+        indexes = [
+            models.Index(fields=["account", "occurred_at"], name="interaction_account_at_idx"),
+            # Lists filter and sort by these (tests/kam/test_list_indexes.py, bench/explain.py).
+            models.Index(fields=["occurred_at", "id"], name="interaction_at_idx"),
+            models.Index(fields=["next_step_due", "id"], name="interaction_step_due_idx"),
+            # the latest first, the empty ones last (an ascending index read backwards puts them first)
+            models.Index(F("next_step_due").desc(nulls_last=True), "id", name="interaction_due_desc_idx"),
+            models.Index(fields=["created_at", "id"], name="interaction_created_idx"),
+            models.Index(fields=["kind", "occurred_at"], name="interaction_kind_idx"),
+            models.Index(fields=["status", "occurred_at"], name="interaction_status_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject}"
@@ -350,6 +387,12 @@ class LadderOverride(models.Model):
                 field="status",
             ),
         ]
+        indexes = [
+            # Lists filter and sort by these (tests/kam/test_list_indexes.py, bench/explain.py).
+            models.Index(fields=["created_at", "id"], name="override_created_idx"),
+            models.Index(fields=["status", "created_at"], name="override_status_idx"),
+            models.Index(fields=["stage", "created_at"], name="override_stage_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account} pinned at {self.get_stage_display()} until {self.expires_on:%Y-%m-%d}"
@@ -394,7 +437,11 @@ class PartnerProposal(models.Model):
                 field="status",
             ),
         ]
-        indexes = [models.Index(fields=["status", "created_at"], name="partnerproposal_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="partnerproposal_status_idx"),
+            # Lists filter and sort by these (tests/kam/test_list_indexes.py, bench/explain.py).
+            models.Index(fields=["created_at", "id"], name="proposal_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Partner proposal for {self.account} ({self.get_status_display()})"
@@ -476,6 +523,13 @@ class AccountPlan(models.Model):
                 ),
             ),
         ]
+        indexes = [
+            # Lists filter and sort by these (tests/kam/test_list_indexes.py, bench/explain.py).
+            models.Index(fields=["period_start", "id"], name="plan_start_idx"),
+            models.Index(fields=["period_end", "id"], name="plan_end_idx"),
+            models.Index(fields=["updated_at", "id"], name="plan_updated_idx"),
+            models.Index(fields=["status", "period_start"], name="plan_status_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -516,6 +570,13 @@ class PlanObjective(models.Model):
                 field="target_value",
             ),
         ]
+        indexes = [
+            # Lists filter and sort by these (tests/kam/test_list_indexes.py, bench/explain.py).
+            models.Index(fields=["position", "due"], name="objective_position_idx"),
+            models.Index(fields=["due", "id"], name="objective_due_idx"),
+            models.Index(fields=["updated_at", "id"], name="objective_updated_idx"),
+            models.Index(fields=["status", "position"], name="objective_status_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -538,6 +599,11 @@ class SwotItem(models.Model):
         constraints = [
             _check("relationships_swotitem_kind_valid", Q(kind__in=SwotKind.values), "Unknown SWOT kind."),
             _check("relationships_swotitem_text_not_blank", ~Q(text=""), "The text may not be blank."),
+        ]
+        indexes = [
+            # Lists filter and sort by these (tests/kam/test_list_indexes.py, bench/explain.py).
+            models.Index(fields=["position", "id"], name="swot_position_idx"),
+            models.Index(fields=["kind", "position"], name="swot_kind_idx"),
         ]
 
     def __str__(self) -> str:
@@ -593,7 +659,18 @@ class ActionItem(models.Model):
                 field="status",  # completed_at is the service's to set; the status is what a caller changed
             ),
         ]
-        indexes = [models.Index(fields=["owner", "status", "due"], name="action_owner_status_idx")]
+        indexes = [
+            models.Index(fields=["owner", "status", "due"], name="action_owner_status_idx"),
+            # Lists filter and sort by these (tests/kam/test_list_indexes.py, bench/explain.py).
+            models.Index(fields=["due", "id"], name="action_due_idx"),
+            # the latest first, the empty ones last (an ascending index read backwards puts them first)
+            models.Index(F("due").desc(nulls_last=True), "id", name="action_due_desc_idx"),
+            models.Index(fields=["completed_at", "id"], name="action_completed_idx"),
+            # the latest first, the empty ones last (an ascending index read backwards puts them first)
+            models.Index(F("completed_at").desc(nulls_last=True), "id", name="action_completed_desc_idx"),
+            models.Index(fields=["updated_at", "id"], name="action_updated_idx"),
+            models.Index(fields=["status", "due"], name="action_status_due_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title

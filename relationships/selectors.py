@@ -168,6 +168,9 @@ def account_ladder(*, account: Account, today: date) -> dict[str, Any]:
     pending = next((o for o in overrides if o.status == OverrideStatus.REQUESTED), None)
     current = rung(account.stage)
     view = ladder_view(evidence, current=current, pinned=rung(active.stage) if active else None)
+    proposal = PartnerProposal.objects.filter(account=account, status=ProposalStatus.OPEN).first()
+    if proposal is not None:
+        proposal.account = account  # what the proposal shows of its account is this one's: not read again
     return {
         "state": state,
         "stage": account.stage,
@@ -176,7 +179,7 @@ def account_ladder(*, account: Account, today: date) -> dict[str, Any]:
         "view": view,
         "override": active,
         "override_pending": pending,
-        "proposal": PartnerProposal.objects.filter(account=account, status=ProposalStatus.OPEN).first(),
+        "proposal": proposal,
         "transitions": list(ladder_transitions(account=account)[:TRANSITIONS_SHOWN]),
     }
 

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # its index expressions (OpClass: the lists' trigram indexes) and lookups
     "rest_framework",
     "django_filters",
     "drf_spectacular",
