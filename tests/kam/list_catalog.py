@@ -132,6 +132,16 @@ DECLARED: dict[tuple[str, str], tuple[tuple[Key, ...], str]] = {
         _keys(("relationships_contactcadence", "overdue_since")),
         "true: the few overdue accounts, by the partial index; false: the rest (an anti-join)",
     ),
+    # The portfolio's sorts added with its sortable headers (issue 11) read what no single index orders: they sort
+    # the visible accounts (a manager's few thousand; the director's every account — README, Performance).
+    ("AccountFilterSet", "ordering:stage"): ((), "the ladder's rank of the stage (an expression): a sort of the rows"),
+    ("AccountFilterSet", "ordering:key_status"): ((), "the key status's rank (an expression): a sort of the rows"),
+    ("AccountFilterSet", "ordering:owner"): ((), "the owner's name (a join to the users): a sort of the rows"),
+    ("AccountFilterSet", "ordering:revenue_12m"): ((), "the current run's 12-month revenue (a join): a sort"),
+    ("AccountFilterSet", "ordering:contact_count"): ((), "a count of each account's contacts: a sort of the rows"),
+    ("AccountFilterSet", "ordering:last_contact_at"): ((), "each account's latest interaction: a sort of the rows"),
+    ("ApiTokenFilterSet", "ordering:user__username"): ((), "the owner's name (a join): a few tokens per user"),
+    ("ApiTokenFilterSet", "ordering:revoked_at"): ((), "active or revoked (an expression): a few tokens per user"),
     ("AccountFilterSet", "kas_min"): (
         (Key("accounts_accountscore", ("run_id", "kas")),),
         "the current run's scores from the KAS bound on",
@@ -211,6 +221,8 @@ def _ordering_entries(listing: str, filterset: type[FilterSet], ordering: Orderi
         said = _declared((filterset.__name__, f"ordering:{field_name}"))
         if said is not None:
             keys, note, exempt = said
+        elif param in getattr(ordering, "expressions", {}):
+            keys, note, exempt = (), "an ordering by expressions (a rank, a name): say in DECLARED what serves it", ""
         else:
             try:
                 keys, exempt = _column_keys(filterset._meta.model, field_name)
@@ -227,7 +239,15 @@ def _ordering_entries(listing: str, filterset: type[FilterSet], ordering: Orderi
 
 
 def _nullable(model: type[models.Model], field_name: str) -> bool:
-    return bool(model._meta.get_field(field_name).null)
+    """Whether the column ``field_name`` (``user__username`` follows the relation) may be NULL; a relation that
+    may be missing makes it NULL too."""
+    *relations, last = field_name.split("__")
+    for part in relations:
+        relation = model._meta.get_field(part)
+        if relation.null:
+            return True
+        model = relation.related_model
+    return bool(model._meta.get_field(last).null)
 
 
 def _order_field(term: Any) -> str:

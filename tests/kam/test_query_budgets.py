@@ -138,9 +138,9 @@ PAGE_BUDGETS: dict[str, Budget] = {
     # actions, SWOT; order totals, revenue per month, invoice totals, NPS answers, contacts; stakeholder map:
     # interactions, cadence; the score trend; ladder: state, evidence (orders, answers, advocacy, contracts),
     # override, proposal, moves, referred accounts; benefits: catalog, grants, their events; history; the team;
-    # bell; the forms' choices: interaction contacts, answer contacts, referral accounts; latest orders, latest
-    # invoices, contacts, contracts, the owner
-    "accounts:account_detail": (43, 43),
+    # bell; the forms' choices: interaction contacts, answer contacts (the referred account is typed, with
+    # suggestions: no choices); latest orders, latest invoices, contacts, contracts, the owner
+    "accounts:account_detail": (42, 42),
     "accounts:account_history": (7, 7),  # signed in, account, entries, their actors, bell
     "accounts:account_list": (7, 7),  # signed in, count, page (score, cadence, contacts joined), bell, owner choices
     "accounts:account_list (csv)": (4, 4),  # signed in, rows
@@ -152,7 +152,10 @@ PAGE_BUDGETS: dict[str, Budget] = {
     "accounts:contact_update": (6, 6),  # signed in, account, contact, bell
     "accounts:scoring_policy_activate": POST_ONLY,
     "accounts:scoring_policy_edit": (5, None),  # signed in, policies, bell
+    "accounts:scoring_run_detail": (5, None),  # signed in, run, bell
     "accounts:scoring_run_list": (6, None),  # signed in, count, bell, page
+    "accounts:scoring_run_list (htmx)": (5, None),  # signed in, count, page (the table polling while a run works)
+    "accounts:scoring_run_status": (4, None),  # signed in, run (the panel polling)
     "accounts:scoring_run_list (csv)": (4, None),  # signed in, rows
     "benefits:account_benefits": (4, 4),  # signed in, account (then to the account page)
     "benefits:account_benefits (htmx)": (8, 8),  # signed in, account, its score, catalog, grants, events
@@ -207,8 +210,9 @@ PAGE_BUDGETS: dict[str, Budget] = {
     "relationships:action_item_delete": (7, 7),  # signed in, account, plan, action, bell
     "relationships:action_item_done": POST_ONLY,
     "relationships:action_item_update": (9, 9),  # signed in, account, plan, action, bell, owner and objective choices
-    "relationships:advocacy_event_create": (6, 6),  # signed in, account, bell, referral choices
-    "relationships:advocacy_event_create (htmx)": (6, 6),  # signed in, account, events, referral choices
+    "relationships:advocacy_event_create": (5, 5),  # signed in, account, bell
+    "relationships:advocacy_event_create (htmx)": (5, 5),  # signed in, account, events
+    "relationships:advocacy_referral_options": (4, 4),  # signed in, account, the matching accounts (20 at most)
     "relationships:advocacy_event_verify": POST_ONLY,
     "relationships:feedback_create": (6, 6),  # signed in, account, bell, contact choices
     "relationships:feedback_create (htmx)": (7, 7),  # signed in, account, NPS figures, answers, contact choices
