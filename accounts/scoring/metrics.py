@@ -1,9 +1,10 @@
 """The set-based half of a scoring run (DESIGN §5): a handful of SQL statements over the whole population.
 
 ``metrics_gather`` aggregates the orders, invoices, NPS answers and advocacy of every account in one pass each
-into temporary tables; ``scores_compute`` turns them into the five criteria, KAS, completeness, key status and
-the array of stored inputs in one statement (window ``percent_rank`` for size), into the temporary table
-``scoring_result``. Nothing here loops over accounts in Python.
+into temporary tables; ``scores_write`` turns them into the five criteria, KAS, completeness, key status and
+the array of stored inputs and writes them as the run's scores, in one statement (window ``percent_rank`` for
+size), keeping what the rest of the run needs in the temporary table ``scoring_result``. Nothing here loops
+over accounts in Python.
 
 The arithmetic is the SQL image of ``accounts.scoring.formulas`` — that module is the reference and the tests
 compare the two on generated portfolios. Every division runs at 30 decimal places (``_div``), sub-results are
@@ -323,15 +324,20 @@ def _score_sql() -> str:
     squares = " + ".join(f"{m} * {m}" for m in MONTHS)
     key_statuses = f"'{KeyStatus.KEY.value}', '{KeyStatus.STRATEGIC.value}'"
     # Every splice below is a constant or an expression built from constants; values travel as parameters.
-    # One statement, five levels: inputs (joins, the size rank, the stored array) → parts → criteria → KAS →
-    # key status. Each level ends in OFFSET 0, which keeps the planner from inlining it into the next: inlined,
-    # every reference to c1…c5 or kas would recompute its whole expression tree.
+    # One statement computes and writes the scores: five levels — inputs (joins, the size rank, the stored array)
+    # → parts → criteria → KAS → key status — each ending in OFFSET 0, which keeps the planner from inlining it
+    # into the next (inlined, every reference to c1…c5 or kas would recompute its whole expression tree); then
+    # the INSERT, in account order (the indexes and the foreign-key checks at the commit then walk their pages
+    # in order); and what the rest of the run reads of it, a few narrow columns, goes to ``scoring_result``.
+    # Writing the wide rows to a temporary table first and copying them cost a third more.
     return f"""
-    CREATE TEMP TABLE scoring_result ON COMMIT DROP AS
-    SELECT account_id, shown_key_status, c1, c2, c3, c4, c5, kas, completeness, computed_key_status,
-           coalesce(pinned_key_status, computed_key_status) AS key_status,
-           coalesce(previous_key_status, '') AS previous_key_status, previous_kas,
-           orders_w365, writeoff_w1095, override_id, inputs
+    WITH written AS (
+    INSERT INTO accounts_accountscore
+           (run_id, account_id, c1, c2, c3, c4, c5, kas, kas_previous, completeness, computed_key_status,
+            key_status, previous_key_status, orders_w365, writeoff_w1095, inputs)
+    SELECT %(run)s, account_id, c1, c2, c3, c4, c5, kas, previous_kas, completeness, computed_key_status,
+           coalesce(pinned_key_status, computed_key_status), coalesce(previous_key_status, ''),
+           orders_w365, writeoff_w1095, inputs
       FROM (SELECT scored.*,
                CASE WHEN (kas >= %(key_t)s AND orders_w365 >= %(min_orders)s AND NOT writeoff_w1095)
                       OR (previous_key_status IN ({key_statuses}) AND kas >= %(retain_t)s AND NOT writeoff_w1095)
@@ -416,6 +422,14 @@ def _score_sql() -> str:
                         AND (o2.created_at AT TIME ZONE %(tz)s)::date <= %(t)s
                       ORDER BY o2.account_id, o2.created_at DESC, o2.id DESC) ov ON ov.account_id = p.account_id
            OFFSET 0) ranked OFFSET 0) inputs OFFSET 0) parts OFFSET 0) criteria OFFSET 0) scored OFFSET 0) decided
+     ORDER BY account_id
+    RETURNING account_id, key_status, inputs[{INPUT_FIELDS.index("override_id") + 1}] IS NOT NULL AS pinned,
+              c1 IS NULL AS c1_null, c2 IS NULL AS c2_null, c3 IS NULL AS c3_null, c4 IS NULL AS c4_null,
+              c5 IS NULL AS c5_null)
+    INSERT INTO scoring_result
+    SELECT w.account_id, w.key_status, p.shown_key_status, w.pinned, w.c1_null, w.c2_null, w.c3_null, w.c4_null,
+           w.c5_null
+      FROM written w JOIN scoring_population p USING (account_id)
     """  # noqa: S608
 
 
@@ -438,10 +452,30 @@ def policy_params(policy: Any) -> dict[str, Any]:
     }
 
 
-def scores_compute(cursor: CursorWrapper, *, as_of: date, policy: Thresholds, previous_run: int | None) -> int:
-    """Compute every account's criteria, KAS and key status into ``scoring_result``; returns its row count.
-    ``metrics_gather`` must have run in the same transaction."""
-    params = {"t": as_of, "tz": settings.TIME_ZONE, "previous_run": previous_run, **policy_params(policy)}
+RESULT_TABLE = """
+    CREATE TEMP TABLE scoring_result (
+        account_id bigint NOT NULL, key_status varchar(16) NOT NULL, shown_key_status varchar(16) NOT NULL,
+        pinned boolean NOT NULL, c1_null boolean NOT NULL, c2_null boolean NOT NULL, c3_null boolean NOT NULL,
+        c4_null boolean NOT NULL, c5_null boolean NOT NULL
+    ) ON COMMIT DROP
+"""
+
+
+def scores_write(
+    cursor: CursorWrapper, *, run_id: int, as_of: date, policy: Thresholds, previous_run: int | None
+) -> int:
+    """Compute every account's criteria, KAS and key status and write them as the run's ``AccountScore`` rows,
+    in one statement; returns how many. What the rest of the run reads back (key status, the status the
+    account shows, pin, null criteria) lands in the temporary table ``scoring_result``. ``metrics_gather``
+    must have run in the same transaction."""
+    params = {
+        "run": run_id,
+        "t": as_of,
+        "tz": settings.TIME_ZONE,
+        "previous_run": previous_run,
+        **policy_params(policy),
+    }
     cursor.execute("DROP TABLE IF EXISTS scoring_result")
+    cursor.execute(RESULT_TABLE)
     cursor.execute(SCORE_SQL, params)
     return int(cursor.rowcount)
