@@ -20,6 +20,8 @@ from accounts.tasks import scoring_run_execute_task
 from tests.factories import (
     AccountFactory,
     AccountScoreFactory,
+    ContactFactory,
+    FeedbackFactory,
     InvoiceFactory,
     OrderFactory,
     ScoringRunFactory,
@@ -74,6 +76,34 @@ def test_a_hand_computed_account_scores_exactly_and_later_records_are_invisible(
     assert score.orders_w365 == 12
     assert shown(account).kas == Decimal("44.56")
     assert shown(account).last_scored_at == run.finished_at
+
+
+def test_a_score_on_a_half_cent_is_rounded_half_up_like_the_reference():
+    # given an account whose C4 is exactly 63.125: tenure 100 (first order six years ago), repeat 100 (twelve orders
+    # in the last year), an NPS mean of 6.5 (two contacts answered 6 and 7: 25 · 12.5 / 100 = 3.125), no advocacy
+    account = AccountFactory()
+    monthly_orders(account)
+    OrderFactory(account=account, order_date=T - datetime.timedelta(days=6 * 365))
+    for answer in (6, 7):
+        FeedbackFactory(
+            account=account,
+            contact=ContactFactory(account=account),
+            score=answer,
+            responded_on=T - datetime.timedelta(days=20),
+        )
+    # when scored as of T
+    run = runs.scoring_run_perform(as_of=T)
+    score = AccountScore.objects.get(run=run, account=account)
+    # then it is stored half up, as the reference rounds it (double precision alone would give 63.12: 6312.5 is a
+    # tie, and a double rounds ties to even), and the explanation agrees
+    expected = formulas.brand_loyalty(
+        formulas.LoyaltyInputs(
+            days_since_first_order=6 * 365, orders_w365=12, nps_mean=Decimal("6.5"), verified_advocacy_w730=0
+        )
+    )
+    assert expected.score == Decimal("63.13")
+    assert score.c4 == expected.score
+    assert score_explanation(score=score)["criteria"][3]["score"] == "63.13"
 
 
 def test_the_population_is_active_accounts_that_existed_at_t():
