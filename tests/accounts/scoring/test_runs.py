@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from accounts.choices import InvoiceStatus, KeyStatus, OrderStatus, ScoringRunStatus, ServiceLevel
+from accounts.choices import InvoiceStatus, KeyStatus, LadderStage, OrderStatus, ScoringRunStatus, ServiceLevel
 from accounts.models import Account, AccountScore, KeyStatusOverride, ScoringRun
 from accounts.scoring import formulas, runs
 from accounts.scoring.selectors import account_score_latest, score_explanation
@@ -20,11 +20,13 @@ from accounts.tasks import scoring_run_execute_task
 from tests.factories import (
     AccountFactory,
     AccountScoreFactory,
+    AdvocacyEventFactory,
     ContactFactory,
     FeedbackFactory,
     InvoiceFactory,
     OrderFactory,
     ScoringRunFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -221,6 +223,76 @@ def test_accounts_show_the_new_scores_without_their_rows_being_rewritten():
     for account in (steady, pinned):
         assert shown(account).kas == AccountScore.objects.get(run=run, account=account).kas
         assert shown(account).last_scored_at == run.finished_at
+
+
+WRITTEN_TABLES = (
+    "accounts_account",
+    "accounts_accountscore",
+    "relationships_ladderstate",
+    "relationships_laddertransition",
+    "relationships_ladderoverride",
+    "relationships_partnerproposal",
+)
+
+
+def rows_written():
+    """Rows inserted and updated so far in this transaction (the test's), per table a run may write."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, n_tup_ins, n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = ANY(%s)",
+            [list(WRITTEN_TABLES)],
+        )
+        return {name: (inserted, updated) for name, inserted, updated in cursor.fetchall()}
+
+
+def row_versions(account):
+    """The xmin of the account's row and of its ladder state: each changes whenever its row is rewritten."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.xmin::text, s.xmin::text FROM accounts_account a"
+            " JOIN relationships_ladderstate s ON s.account_id = a.id WHERE a.id = %s",
+            [account.pk],
+        )
+        return cursor.fetchone()
+
+
+def test_a_run_rewrites_no_row_whose_values_did_not_change():
+    # given a loyal account (orders every month, a promoter, a verified testimonial) and a plain one, both scored
+    # and placed on the ladder yesterday, and a third whose shown key status a pin (since expired) had moved
+    loyal, plain, moved = AccountFactory(), AccountFactory(), AccountFactory()
+    for account in (loyal, plain, moved):
+        monthly_orders(account)
+    FeedbackFactory(account=loyal, score=10, responded_on=T - datetime.timedelta(days=30))
+    AdvocacyEventFactory(
+        account=loyal,
+        logged_by=UserFactory(),
+        verified=True,
+        verified_by=UserFactory(),
+        verified_at=timezone.now(),
+        occurred_on=T - datetime.timedelta(days=60),
+    )
+    runs.scoring_run_perform(as_of=T - datetime.timedelta(days=1))
+    Account.objects.filter(pk=moved.pk).update(key_status=KeyStatus.KEY)
+    versions = {account.pk: row_versions(account) for account in (loyal, plain)}
+    before = rows_written()
+    # when today's run scores them again (new inputs, the same statuses and stages)
+    run = runs.scoring_run_perform(as_of=T)
+    after = rows_written()
+    # then it inserted one score per account and rewrote one row: the account whose shown status had to move back
+    delta = {table: tuple(a - b for a, b in zip(after[table], before[table], strict=True)) for table in after}
+    assert delta == {
+        "accounts_account": (0, 1),
+        "accounts_accountscore": (3, 0),
+        "relationships_ladderstate": (0, 0),
+        "relationships_laddertransition": (0, 0),
+        "relationships_ladderoverride": (0, 0),
+        "relationships_partnerproposal": (0, 0),
+    }
+    assert run.counts["accounts_changed"] == 1
+    assert run.counts["ladder"]["states_written"] == 0
+    # and the other accounts' rows and ladder states are the very same row versions
+    assert {account.pk: row_versions(account) for account in (loyal, plain)} == versions
+    assert Account.objects.get(pk=loyal.pk).stage == LadderStage.ADVOCATE
 
 
 def test_hysteresis_reads_the_previous_runs_computed_status():
