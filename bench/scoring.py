@@ -24,7 +24,8 @@ It prints one table of every figure against its target (run ≤ 10 s, peak ≤ 5
 ≤ 3×, dashboard p95 ≤ 300 ms, served p95 ≤ 100 ms with no errors, import ≤ 60 s, bulk upsert ≤ 2 s per 5,000,
 the whole bench ≤ 20 min; MISSED when missed) and writes them with a description of the machine to
 ``bench/results.json`` (after each step, so a late failure keeps the earlier figures). It exits non-zero on
-errors only. ``--seed-only`` stops once the portfolio is there; ``KAM_BENCH_RUNNER="module:function"`` times
+errors only. ``--seed-only`` stops once the portfolio is there; ``--only-run`` times the scoring run and the floor and
+stops (nothing written); ``KAM_BENCH_RUNNER="module:function"`` times
 another implementation of ``scoring_run_perform(*, as_of, requested_by=None, progress=None)``.
 """
 
@@ -453,6 +454,11 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=2000, help="accounts in the naive loop (default 2000)")
     parser.add_argument("--reseed", action="store_true", help="load the portfolio again even if it is there")
     parser.add_argument("--seed-only", action="store_true", help="stop once the portfolio is there")
+    parser.add_argument(
+        "--only-run",
+        action="store_true",
+        help="time the scoring run and the floor only (no naive loop, dashboard or import; nothing written)",
+    )
     parser.add_argument("--child", nargs=2, metavar=("AS_OF", "RESULT"), help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
@@ -476,6 +482,13 @@ def main() -> None:
         "machine": machine(),
     }
     figures |= scoring_measure(as_of)
+    if options.only_run:
+        floor = floor_measure()
+        print(
+            f"scoring run {figures['run_seconds']:.2f} s, peak RSS {figures['peak_rss_mb']:.0f} MB,"
+            f" floor {floor:.2f} s, run / floor {figures['run_seconds'] / floor:.1f}×"
+        )
+        return
     figures |= naive_measure(as_of, options.sample)
     figures["floor_seconds"] = round(floor_measure(), 3)
     run = figures["run_seconds"]

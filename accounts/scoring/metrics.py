@@ -1,15 +1,19 @@
 """The set-based half of a scoring run (DESIGN §5): a handful of SQL statements over the whole population.
 
 ``metrics_gather`` aggregates the orders, invoices, NPS answers and advocacy of every account in one pass each
-into temporary tables; ``scores_compute`` turns them into the five criteria, KAS, completeness, key status and
-the array of stored inputs in one statement (window ``percent_rank`` for size), into the temporary table
-``scoring_result``. Nothing here loops over accounts in Python.
+into temporary tables; ``scores_write`` turns them into the five criteria, KAS, completeness, key status and
+the array of stored inputs and writes them as the run's scores, in one statement (window ``percent_rank`` for
+size), keeping what the rest of the run needs in the temporary table ``scoring_result``. Nothing here loops
+over accounts in Python.
 
 The arithmetic is the SQL image of ``accounts.scoring.formulas`` — that module is the reference and the tests
-compare the two on generated portfolios. Every division runs at 30 decimal places (``_div``), sub-results are
-never rounded, and each criterion is rounded once to 0.01 half up (``round(numeric, 2)`` rounds half away from
-zero, the same for these non-negative scores). ``percent_rank`` enters through its shortest text form, as the
-Python side takes a float's ``repr``.
+compare the two on generated portfolios. The criteria are evaluated in double precision and each is rounded
+once to 0.01 half up; where a value lies so close to a half cent that the floating-point error could flip its
+rounding, that criterion is computed again exactly in numeric (every division at 30 decimal places, ``_div``,
+no sub-result rounded; ``round(numeric, 2)`` rounds half away from zero, the same for these non-negative
+scores) — see ``HALF_CENT_MARGIN``. So the stored scores are the exact ones. KAS, completeness and key status
+are numeric from the stored criteria. ``percent_rank`` is stored (and used exactly) through its shortest text
+form, as the Python side takes a float's ``repr``.
 
 The temporary tables are dropped at the end of the transaction that must wrap these calls.
 """
@@ -83,11 +87,6 @@ def quarter_starts(as_of: date) -> list[date]:
     return list(reversed(starts))
 
 
-# An order's net amount in cents: summing bigints (128-bit accumulators) is much cheaper than summing numerics,
-# and exact; the sums go back to money with ``* 0.01`` (two decimals, as the column has).
-CENTS = "(o.net_amount * 100)::bigint"
-
-
 def _div(numerator: str, denominator: str) -> str:
     """A division carried to 30 decimal places (PostgreSQL keeps the larger operand scale)."""
     return f"(round(({numerator})::numeric, 20) / ({denominator}))"
@@ -153,9 +152,11 @@ def metrics_gather(cursor: CursorWrapper, *, as_of: date, account_ids: Sequence[
         params,
     )
     counts["scoring_population"] = cursor.rowcount
+    # Sums of the numeric amounts themselves: exact, and cheaper than converting every order to bigint cents
+    # (a numeric multiplication and a cast per aggregate and row, which cost more than numeric accumulation).
     months = ",\n".join(
-        f"coalesce(sum({CENTS}) FILTER (WHERE o.order_date >= %(b{13 - j})s AND o.order_date < %(b{12 - j})s)"
-        f" * 0.01, 0) AS m{j}"
+        f"coalesce(sum(o.net_amount) FILTER (WHERE o.order_date >= %(b{13 - j})s AND o.order_date < %(b{12 - j})s),"
+        f" 0) AS m{j}"
         for j in range(1, 13)
     )
     cursor.execute(  # the f-string only splices column expressions made from constants above
@@ -163,16 +164,14 @@ def metrics_gather(cursor: CursorWrapper, *, as_of: date, account_ids: Sequence[
         CREATE TEMP TABLE scoring_orders ON COMMIT DROP AS
         SELECT o.account_id,
                {months},
-               coalesce(sum({CENTS}) FILTER (WHERE o.order_date > %(t365)s) * 0.01, 0) AS r12,
-               coalesce(sum({CENTS}) FILTER (WHERE o.order_date > %(t730)s AND o.order_date <= %(t365)s) * 0.01, 0)
+               coalesce(sum(o.net_amount) FILTER (WHERE o.order_date > %(t365)s), 0) AS r12,
+               coalesce(sum(o.net_amount) FILTER (WHERE o.order_date > %(t730)s AND o.order_date <= %(t365)s), 0)
                    AS r12p,
-               coalesce(sum({CENTS}) FILTER (WHERE o.order_date > %(t365)s AND o.service_level = %(premium)s)
-                        * 0.01, 0) AS premium,
-               coalesce(sum({CENTS}) FILTER (WHERE o.order_date > %(t365)s AND o.service_level = %(enhanced)s)
-                        * 0.01, 0) AS enhanced,
-               coalesce(sum({CENTS} * (o.discount_pct * 100)::bigint) FILTER (WHERE o.order_date > %(t365)s)
-                        * 0.0001, 0)
-                   AS discount_sum,
+               coalesce(sum(o.net_amount) FILTER (WHERE o.order_date > %(t365)s AND o.service_level = %(premium)s), 0)
+                   AS premium,
+               coalesce(sum(o.net_amount) FILTER (WHERE o.order_date > %(t365)s AND o.service_level = %(enhanced)s),
+                        0) AS enhanced,
+               coalesce(sum(o.net_amount * o.discount_pct) FILTER (WHERE o.order_date > %(t365)s), 0) AS discount_sum,
                count(*) FILTER (WHERE o.order_date > %(t365)s) AS orders_w365,
                min(o.order_date) AS first_order,
                -- the ladder's: orders ever and in W(730); the calendar quarters with an order in W(365) and the
@@ -322,21 +321,91 @@ def _inputs_array() -> str:
     return "ARRAY[" + ", ".join(sources[name] for name in INPUT_FIELDS) + "]::numeric[]"
 
 
+# The criteria are computed in double precision, which is cheap, and a value is kept only where its rounding to
+# 0.01 half up cannot differ from the exact one: its distance from the nearest half cent is far larger than any
+# error of the floating-point evaluation. Every input converts with a relative error below 2⁻⁵³, each of the
+# few dozen operations adds one of the same size, and the clamps bound every term, so the error of a score
+# (0–100) stays under 1e-12; a score within 1e-8 of a half cent (1e-6 of a cent) is recomputed exactly in
+# numeric, as the reference would. So the stored scores are the exact ones, and the exact path runs only for the
+# few accounts that sit on a half cent (an NPS mean of 6.5 puts C4 there, for one).
+HALF_CENT_MARGIN = "1e-6"
+
+
+def _near_half(score: str) -> str:
+    """True when a double-precision score lies within the margin of a half cent."""
+    return f"abs({score} * 100 - floor({score} * 100) - 0.5) < {HALF_CENT_MARGIN}"
+
+
+def _cents(score: str) -> str:
+    """A double-precision score away from any half cent, rounded to 0.01 as numeric (scale 2)."""
+    return f"({score} * 100)::bigint * 0.01"
+
+
+def _exact_criteria() -> dict[str, str]:
+    """Each criterion in numeric, every division carried to 30 places, rounded once to 0.01: the exact path,
+    over the columns of the scoring statement's inputs."""
+    total = "(" + " + ".join(MONTHS) + ")"
+    squares = "(" + " + ".join(f"{m} * {m}" for m in MONTHS) + ")"
+    cv = _div(f"sqrt(round((12 * {squares} - {total} * {total})::numeric, 20))", total)
+    add_days = _div("late_amount_days", "due_amount")
+    overdue_ratio = f"least(1, {_div('overdue_unpaid', 'due_amount')})"
+    size = "(100 * size_rank)"
+    relative_growth = _div("r12 - r12p", "r12p")
+    growth = (
+        "(CASE WHEN r12p = 0 THEN CASE WHEN r12 > 0 THEN 100 ELSE 0 END"
+        f" ELSE 100 * {_clamp(f'({relative_growth} + 0.2) / 0.4')} END)"
+    )
+    headroom = f"(100 * {_clamp(_div('annual_potential - r12', 'annual_potential'))})"
+    tenure = f"(100 * least(1, {_div('days_since_first_order', '365')} / 5))"
+    repeat = f"(100 * least(1, {_div('orders_w365', '12')}))"
+    nps_mean = _div("nps_sum", "nps_count")
+    nps = f"(100 * {_clamp(f'({nps_mean} - 6) / 4')})"
+    advocacy = "(CASE WHEN verified_w730 = 0 THEN 0 WHEN verified_w730 = 1 THEN 60 ELSE 100 END)"
+    service_share = _div("premium + 0.5 * enhanced", "r12")
+    mean_discount = _div("discount_sum", "r12")
+    return {
+        "c1": f"round(0.5 * {_div('100 * active_months', '12')} + 0.5 * 100 * {_clamp(f'1 - {cv} / 1.5')}, 2)",
+        "c2": (
+            "round(least(CASE WHEN writeoff_w1095 THEN 20 ELSE 100 END,"
+            f" 100 * {_clamp(f'1 - {add_days} / 60')} * (1 - {overdue_ratio})), 2)"
+        ),
+        "c3": f"round(0.5 * {size} + 0.3 * {growth} + 0.2 * {headroom}, 2)",
+        "c3_without_headroom": f"round((0.5 * {size} + 0.3 * {growth}) / 0.8, 2)",
+        "c4": f"round(0.30 * {tenure} + 0.30 * {repeat} + 0.25 * {nps} + 0.15 * {advocacy}, 2)",
+        "c4_without_nps": f"round((0.30 * {tenure} + 0.30 * {repeat} + 0.15 * {advocacy}) / 0.75, 2)",
+        "c5": (
+            f"round(0.6 * 100 * least(1, {service_share} / 0.5) + 0.4 * 100 * {_clamp(f'1 - {mean_discount} / 20')}, 2)"
+        ),
+    }
+
+
 def _score_sql() -> str:
-    total = " + ".join(MONTHS)
     active = " + ".join(f"({m} > 0)::int" for m in MONTHS)
-    squares = " + ".join(f"{m} * {m}" for m in MONTHS)
+    deviations = " + ".join(f"(x_{m} - x_mean) * (x_{m} - x_mean)" for m in MONTHS)
+    growth = (
+        "CASE WHEN r12p = 0 THEN CASE WHEN r12 > 0 THEN 100 ELSE 0 END"
+        f" ELSE 100 * {_clamp('((x_r12 - x_r12p) / x_r12p + 0.2) / 0.4')} END"
+    )
+    tenure_repeat = "30 * least(1, days_since_first_order::float8 / 365 / 5) + 30 * least(1, orders_w365::float8 / 12)"
+    advocacy = "15 * (CASE WHEN verified_w730 = 0 THEN 0 WHEN verified_w730 = 1 THEN 60 ELSE 100 END)::float8 / 100"
+    exact = _exact_criteria()
     key_statuses = f"'{KeyStatus.KEY.value}', '{KeyStatus.STRATEGIC.value}'"
     # Every splice below is a constant or an expression built from constants; values travel as parameters.
-    # One statement, five levels: inputs (joins, the size rank, the stored array) → parts → criteria → KAS →
-    # key status. Each level ends in OFFSET 0, which keeps the planner from inlining it into the next: inlined,
-    # every reference to c1…c5 or kas would recompute its whole expression tree.
+    # One statement computes and writes the scores: levels — inputs (joins, the size rank, the stored array, the
+    # doubles) → the mean month → the criteria in double precision → the criteria as stored (exact) → KAS → key
+    # status — each ending in OFFSET 0, which keeps the planner from inlining it into the next (inlined, every
+    # reference to a column would recompute its whole expression tree); then
+    # the INSERT, in account order (the indexes and the foreign-key checks at the commit then walk their pages
+    # in order); and what the rest of the run reads of it, a few narrow columns, goes to ``scoring_result``.
+    # Writing the wide rows to a temporary table first and copying them cost a third more.
     return f"""
-    CREATE TEMP TABLE scoring_result ON COMMIT DROP AS
-    SELECT account_id, shown_key_status, c1, c2, c3, c4, c5, kas, completeness, computed_key_status,
-           coalesce(pinned_key_status, computed_key_status) AS key_status,
-           coalesce(previous_key_status, '') AS previous_key_status, previous_kas,
-           orders_w365, writeoff_w1095, override_id, inputs
+    WITH written AS (
+    INSERT INTO accounts_accountscore
+           (run_id, account_id, c1, c2, c3, c4, c5, kas, kas_previous, completeness, computed_key_status,
+            key_status, previous_key_status, orders_w365, writeoff_w1095, inputs)
+    SELECT %(run)s, account_id, c1, c2, c3, c4, c5, kas, previous_kas, completeness, computed_key_status,
+           coalesce(pinned_key_status, computed_key_status), coalesce(previous_key_status, ''),
+           orders_w365, writeoff_w1095, inputs
       FROM (SELECT scored.*,
                CASE WHEN (kas >= %(key_t)s AND orders_w365 >= %(min_orders)s AND NOT writeoff_w1095)
                       OR (previous_key_status IN ({key_statuses}) AND kas >= %(retain_t)s AND NOT writeoff_w1095)
@@ -353,42 +422,48 @@ def _score_sql() -> str:
                 + CASE WHEN c5 IS NULL THEN 0 ELSE %(w5)s END) AS completeness
       FROM (SELECT account_id, shown_key_status, orders_w365, writeoff_w1095, previous_key_status, previous_kas,
                    pinned_key_status, override_id, inputs,
-               CASE WHEN m_total = 0 THEN 0::numeric
-                    ELSE round(0.5 * {_div("100 * active_months", "12")} + 0.5 * 100 * {_clamp("1 - cv / 1.5")}, 2)
-                    END AS c1,
+               -- Σv = 0 exactly when no month had revenue (revenues are never negative: a constraint)
+               CASE WHEN active_months = 0 THEN 0::numeric
+                    WHEN {_near_half("a1")} THEN {exact["c1"]} ELSE {_cents("a1")} END AS c1,
                CASE WHEN due_count = 0 OR due_amount <= 0 THEN NULL
-                    ELSE round(least(CASE WHEN writeoff_w1095 THEN 20 ELSE 100 END,
-                                     100 * {_clamp("1 - add_days / 60")} * (1 - overdue_ratio)), 2)
-                    END AS c2,
-               round(CASE WHEN headroom IS NULL THEN (0.5 * size + 0.3 * growth) / 0.8
-                          ELSE 0.5 * size + 0.3 * growth + 0.2 * headroom END, 2) AS c3,
+                    WHEN {_near_half("a2")} THEN {exact["c2"]} ELSE {_cents("a2")} END AS c2,
+               CASE WHEN {_near_half("a3")}
+                    THEN CASE WHEN annual_potential > 0 THEN {exact["c3"]} ELSE {exact["c3_without_headroom"]} END
+                    ELSE {_cents("a3")} END AS c3,
                CASE WHEN days_since_first_order IS NULL THEN 0::numeric
-                    WHEN nps IS NULL THEN round((0.30 * tenure + 0.30 * repeat + 0.15 * advocacy) / 0.75, 2)
-                    ELSE round(0.30 * tenure + 0.30 * repeat + 0.25 * nps + 0.15 * advocacy, 2)
-                    END AS c4,
-               CASE WHEN r12 > 0
-                    THEN round(0.6 * 100 * least(1, service_share / 0.5)
-                               + 0.4 * 100 * {_clamp("1 - mean_discount / 20")}, 2)
+                    WHEN {_near_half("a4")}
+                    THEN CASE WHEN nps_count > 0 THEN {exact["c4"]} ELSE {exact["c4_without_nps"]} END
+                    ELSE {_cents("a4")} END AS c4,
+               CASE WHEN r12 > 0 THEN CASE WHEN {_near_half("a5")} THEN {exact["c5"]} ELSE {_cents("a5")} END
                     END AS c5
-      FROM (SELECT inputs.*,
-               -- cv = pstdev/mean = sqrt(12·Σv² − (Σv)²)/Σv: one exact radicand instead of twelve deviations
-               CASE WHEN m_total > 0
-                    THEN {_div("sqrt(round((12 * m_squares - m_total * m_total)::numeric, 20))", "m_total")} END AS cv,
-               CASE WHEN due_amount > 0 THEN {_div("late_amount_days", "due_amount")} END AS add_days,
-               CASE WHEN due_amount > 0 THEN least(1, {_div("overdue_unpaid", "due_amount")}) END AS overdue_ratio,
-               100 * size_rank AS size,
-               CASE WHEN r12p = 0 THEN CASE WHEN r12 > 0 THEN 100 ELSE 0 END
-                    ELSE 100 * {_clamp(f"({_div('r12 - r12p', 'r12p')} + 0.2) / 0.4")} END AS growth,
-               CASE WHEN annual_potential > 0 THEN 100 * {_clamp(_div("annual_potential - r12", "annual_potential"))}
-                    END AS headroom,
-               100 * least(1, {_div("days_since_first_order", "365")} / 5) AS tenure,
-               100 * least(1, {_div("orders_w365", "12")}) AS repeat,
-               CASE WHEN nps_count > 0 THEN 100 * {_clamp(f"({_div('nps_sum', 'nps_count')} - 6) / 4")} END AS nps,
-               CASE WHEN verified_w730 = 0 THEN 0 WHEN verified_w730 = 1 THEN 60 ELSE 100 END AS advocacy,
-               CASE WHEN r12 > 0 THEN {_div("premium + 0.5 * enhanced", "r12")} END AS service_share,
-               CASE WHEN r12 > 0 THEN {_div("discount_sum", "r12")} END AS mean_discount
-      FROM (SELECT ranked.*, {total} AS m_total, {squares} AS m_squares, {active} AS active_months,
-                   {_inputs_array()} AS inputs
+      FROM (SELECT mean.*,
+               -- C1 regularity: cv = pstdev/mean with the deviations from the mean (stable in floating point)
+               CASE WHEN active_months > 0
+                    THEN 50 * active_months::float8 / 12
+                         + 50 * {_clamp(f"1 - sqrt(({deviations}) / 12) / x_mean / 1.5")} END AS a1,
+               -- C2 payment reliability: ADD = Σ amount·late / Σ amount, ratio = overdue / Σ amount, the cap
+               CASE WHEN due_count > 0 AND due_amount > 0
+                    THEN least(CASE WHEN writeoff_w1095 THEN 20 ELSE 100 END,
+                               100 * {_clamp("1 - x_late / x_due / 60")} * (1 - least(1, x_overdue / x_due))) END AS a2,
+               -- C3 lifetime potential: size, growth and, with a potential, headroom
+               CASE WHEN annual_potential > 0
+                    THEN 50 * x_rank + 0.3 * {growth} + 20 * {_clamp("(x_potential - x_r12) / x_potential")}
+                    ELSE (50 * x_rank + 0.3 * {growth}) / 0.8 END AS a3,
+               -- C4 brand loyalty: tenure, repeat, nps (dropped when missing), advocacy
+               CASE WHEN nps_count > 0
+                    THEN {tenure_repeat} + 25 * {_clamp("(nps_sum::float8 / nps_count - 6) / 4")} + {advocacy}
+                    ELSE ({tenure_repeat} + {advocacy}) / 0.75 END AS a4,
+               -- C5 willingness to pay: service share and mean discount
+               CASE WHEN r12 > 0
+                    THEN 60 * least(1, (x_premium + 0.5 * x_enhanced) / x_r12 / 0.5)
+                         + 40 * {_clamp("1 - x_discount / x_r12 / 20")} END AS a5
+      FROM (SELECT inputs.*, ({" + ".join(f"x_{m}" for m in MONTHS)}) / 12 AS x_mean
+      FROM (SELECT ranked.*, {active} AS active_months, {_inputs_array()} AS inputs,
+                   {", ".join(f"{m}::float8 AS x_{m}" for m in MONTHS)},
+                   r12::float8 AS x_r12, r12p::float8 AS x_r12p, annual_potential::float8 AS x_potential,
+                   due_amount::float8 AS x_due, late_amount_days::float8 AS x_late,
+                   overdue_unpaid::float8 AS x_overdue, premium::float8 AS x_premium,
+                   enhanced::float8 AS x_enhanced, discount_sum::float8 AS x_discount
       FROM (SELECT p.account_id, p.kind, p.annual_potential, p.shown_key_status,
                {", ".join(f"coalesce(o.{m}, 0) AS {m}" for m in MONTHS)},
                coalesce(o.r12, 0) AS r12, coalesce(o.r12p, 0) AS r12p,
@@ -404,8 +479,7 @@ def _score_sql() -> str:
                coalesce(a.verified_w730, 0) AS verified_w730,
                -- C3 size: percent_rank of R12 among the population of the same kind, as its shortest exact
                -- text. R12 has two decimals, so ordering by its cents is the same order and sorts faster.
-               (percent_rank() OVER (PARTITION BY p.kind ORDER BY (coalesce(o.r12, 0) * 100)::bigint))::text::numeric
-                   AS size_rank,
+               (percent_rank() OVER size_order)::text::numeric AS size_rank, percent_rank() OVER size_order AS x_rank,
                prev.computed_key_status AS previous_key_status, prev.kas AS previous_kas,
                ov.key_status AS pinned_key_status, ov.id AS override_id
           FROM scoring_population p
@@ -420,7 +494,17 @@ def _score_sql() -> str:
                       WHERE o2.revoked_at IS NULL AND o2.expires_on >= %(t)s
                         AND (o2.created_at AT TIME ZONE %(tz)s)::date <= %(t)s
                       ORDER BY o2.account_id, o2.created_at DESC, o2.id DESC) ov ON ov.account_id = p.account_id
-           OFFSET 0) ranked OFFSET 0) inputs OFFSET 0) parts OFFSET 0) criteria OFFSET 0) scored OFFSET 0) decided
+        WINDOW size_order AS (PARTITION BY p.kind ORDER BY (coalesce(o.r12, 0) * 100)::bigint)
+           OFFSET 0) ranked OFFSET 0) inputs OFFSET 0) mean OFFSET 0) approx OFFSET 0) criteria OFFSET 0) scored
+           OFFSET 0) decided
+     ORDER BY account_id
+    RETURNING account_id, key_status, inputs[{INPUT_FIELDS.index("override_id") + 1}] IS NOT NULL AS pinned,
+              c1 IS NULL AS c1_null, c2 IS NULL AS c2_null, c3 IS NULL AS c3_null, c4 IS NULL AS c4_null,
+              c5 IS NULL AS c5_null)
+    INSERT INTO scoring_result
+    SELECT w.account_id, w.key_status, p.shown_key_status, w.pinned, w.c1_null, w.c2_null, w.c3_null, w.c4_null,
+           w.c5_null
+      FROM written w JOIN scoring_population p USING (account_id)
     """  # noqa: S608
 
 
@@ -443,10 +527,30 @@ def policy_params(policy: Any) -> dict[str, Any]:
     }
 
 
-def scores_compute(cursor: CursorWrapper, *, as_of: date, policy: Thresholds, previous_run: int | None) -> int:
-    """Compute every account's criteria, KAS and key status into ``scoring_result``; returns its row count.
-    ``metrics_gather`` must have run in the same transaction."""
-    params = {"t": as_of, "tz": settings.TIME_ZONE, "previous_run": previous_run, **policy_params(policy)}
+RESULT_TABLE = """
+    CREATE TEMP TABLE scoring_result (
+        account_id bigint NOT NULL, key_status varchar(16) NOT NULL, shown_key_status varchar(16) NOT NULL,
+        pinned boolean NOT NULL, c1_null boolean NOT NULL, c2_null boolean NOT NULL, c3_null boolean NOT NULL,
+        c4_null boolean NOT NULL, c5_null boolean NOT NULL
+    ) ON COMMIT DROP
+"""
+
+
+def scores_write(
+    cursor: CursorWrapper, *, run_id: int, as_of: date, policy: Thresholds, previous_run: int | None
+) -> int:
+    """Compute every account's criteria, KAS and key status and write them as the run's ``AccountScore`` rows,
+    in one statement; returns how many. What the rest of the run reads back (key status, the status the
+    account shows, pin, null criteria) lands in the temporary table ``scoring_result``. ``metrics_gather``
+    must have run in the same transaction."""
+    params = {
+        "run": run_id,
+        "t": as_of,
+        "tz": settings.TIME_ZONE,
+        "previous_run": previous_run,
+        **policy_params(policy),
+    }
     cursor.execute("DROP TABLE IF EXISTS scoring_result")
+    cursor.execute(RESULT_TABLE)
     cursor.execute(SCORE_SQL, params)
     return int(cursor.rowcount)

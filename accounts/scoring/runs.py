@@ -257,43 +257,30 @@ def step_ladder(context: RunContext) -> None:
 
 
 def step_score(context: RunContext) -> None:
-    """Five criteria, KAS and key status for every account in one statement, then one bulk write."""
+    """Five criteria, KAS and key status for every account, computed and written in one statement."""
     run, cursor = context.run, context.cursor
     previous = metrics.previous_run_id(cursor, as_of=run.as_of, exclude_run_id=run.pk)
-    scored = metrics.scores_compute(
-        cursor, as_of=run.as_of, policy=metrics.Thresholds.of(run.policy), previous_run=previous
+    scored = metrics.scores_write(
+        cursor, run_id=run.pk, as_of=run.as_of, policy=metrics.Thresholds.of(run.policy), previous_run=previous
     )
     cursor.execute(
         """
-        INSERT INTO accounts_accountscore
-               (run_id, account_id, c1, c2, c3, c4, c5, kas, kas_previous, completeness, computed_key_status,
-                key_status, previous_key_status, orders_w365, writeoff_w1095, inputs)
-        SELECT %s, account_id, c1, c2, c3, c4, c5, kas, previous_kas, completeness, computed_key_status,
-               key_status, previous_key_status, orders_w365, writeoff_w1095, inputs
-          FROM scoring_result
-         ORDER BY account_id
-        """,
-        [run.pk],
-    )
-    cursor.execute(
-        """
-        SELECT key_status, count(*), count(*) FILTER (WHERE override_id IS NOT NULL),
-               count(*) FILTER (WHERE key_status <> shown_key_status)
+        SELECT key_status, count(*), count(*) FILTER (WHERE pinned),
+               count(*) FILTER (WHERE key_status <> shown_key_status),
+               count(*) FILTER (WHERE c1_null), count(*) FILTER (WHERE c2_null), count(*) FILTER (WHERE c3_null),
+               count(*) FILTER (WHERE c4_null), count(*) FILTER (WHERE c5_null)
           FROM scoring_result GROUP BY key_status
         """
     )
     per_status = dict.fromkeys(KeyStatus.values, 0)
     overridden = changed = 0
-    for code, count, pinned, differs in cursor.fetchall():
+    nulls = dict.fromkeys(("c1", "c2", "c3", "c4", "c5"), 0)
+    for code, count, pinned, differs, *null_counts in cursor.fetchall():
         per_status[code] = count
         overridden += pinned
         changed += differs
-    cursor.execute(
-        "SELECT count(*) FILTER (WHERE c1 IS NULL), count(*) FILTER (WHERE c2 IS NULL),"
-        " count(*) FILTER (WHERE c3 IS NULL), count(*) FILTER (WHERE c4 IS NULL),"
-        " count(*) FILTER (WHERE c5 IS NULL) FROM scoring_result"
-    )
-    nulls = dict(zip(("c1", "c2", "c3", "c4", "c5"), cursor.fetchone(), strict=True))
+        for criterion, null_count in zip(nulls, null_counts, strict=True):
+            nulls[criterion] += null_count
     run.accounts_scored = scored
     context.counts.update(
         {"key_status": per_status, "overridden": overridden, "null_criteria": nulls, "previous_run": previous}
@@ -305,11 +292,13 @@ def step_score(context: RunContext) -> None:
         context.counts["accounts_updated"] = False
         run.status_changes = 0
         return
+    # Only the accounts whose status moved are candidates (the status they showed was read with the population,
+    # under the run's lock); the last condition keeps the write to rows whose value really changes.
     cursor.execute(
         """
         UPDATE accounts_account a SET key_status = r.key_status
           FROM scoring_result r
-         WHERE a.id = r.account_id AND a.key_status <> r.key_status
+         WHERE r.key_status <> r.shown_key_status AND a.id = r.account_id AND a.key_status <> r.key_status
         """
     )
     context.counts["accounts_changed"] = cursor.rowcount

@@ -173,13 +173,20 @@ def ladder_apply(
         """,  # noqa: S608 (constants only)
         params,
     )
+    # The tallies, in one pass: per new stage, how many, how many moved up and down.
     cursor.execute(
         """
-        SELECT count(*) FILTER (WHERE new_stage > current_stage), count(*) FILTER (WHERE new_stage < current_stage)
-          FROM ladder_result
+        SELECT new_stage, count(*), count(*) FILTER (WHERE new_stage > current_stage),
+               count(*) FILTER (WHERE new_stage < current_stage)
+          FROM ladder_result GROUP BY new_stage
         """
     )
-    up, down = cursor.fetchone()
+    per_stage = dict.fromkeys(STAGES, 0)
+    up = down = 0
+    for stage, count, moved_up, moved_down in cursor.fetchall():
+        per_stage[STAGES[stage]] = count
+        up += moved_up
+        down += moved_down
     cursor.execute(
         """
         UPDATE accounts_account a SET stage = (%(stages)s::text[])[r.new_stage + 1]
@@ -229,10 +236,6 @@ def ladder_apply(
     proposals = len(opened)
     if opened:
         partner_proposals_announce(proposals=opened)
-    cursor.execute("SELECT new_stage, count(*) FROM ladder_result GROUP BY new_stage")
-    per_stage = dict.fromkeys(STAGES, 0)
-    for stage, count in cursor.fetchall():
-        per_stage[STAGES[stage]] = count
     return {
         "moved_up": up,
         "moved_down": down,

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from accounts.choices import InvoiceStatus, KeyStatus, OrderStatus, ScoringRunStatus, ServiceLevel
+from accounts.choices import InvoiceStatus, KeyStatus, LadderStage, OrderStatus, ScoringRunStatus, ServiceLevel
 from accounts.models import Account, AccountScore, KeyStatusOverride, ScoringRun
 from accounts.scoring import formulas, runs
 from accounts.scoring.selectors import account_score_latest, score_explanation
@@ -20,9 +20,13 @@ from accounts.tasks import scoring_run_execute_task
 from tests.factories import (
     AccountFactory,
     AccountScoreFactory,
+    AdvocacyEventFactory,
+    ContactFactory,
+    FeedbackFactory,
     InvoiceFactory,
     OrderFactory,
     ScoringRunFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +78,34 @@ def test_a_hand_computed_account_scores_exactly_and_later_records_are_invisible(
     assert score.orders_w365 == 12
     assert shown(account).kas == Decimal("44.56")
     assert shown(account).last_scored_at == run.finished_at
+
+
+def test_a_score_on_a_half_cent_is_rounded_half_up_like_the_reference():
+    # given an account whose C4 is exactly 63.125: tenure 100 (first order six years ago), repeat 100 (twelve orders
+    # in the last year), an NPS mean of 6.5 (two contacts answered 6 and 7: 25 · 12.5 / 100 = 3.125), no advocacy
+    account = AccountFactory()
+    monthly_orders(account)
+    OrderFactory(account=account, order_date=T - datetime.timedelta(days=6 * 365))
+    for answer in (6, 7):
+        FeedbackFactory(
+            account=account,
+            contact=ContactFactory(account=account),
+            score=answer,
+            responded_on=T - datetime.timedelta(days=20),
+        )
+    # when scored as of T
+    run = runs.scoring_run_perform(as_of=T)
+    score = AccountScore.objects.get(run=run, account=account)
+    # then it is stored half up, as the reference rounds it (double precision alone would give 63.12: 6312.5 is a
+    # tie, and a double rounds ties to even), and the explanation agrees
+    expected = formulas.brand_loyalty(
+        formulas.LoyaltyInputs(
+            days_since_first_order=6 * 365, orders_w365=12, nps_mean=Decimal("6.5"), verified_advocacy_w730=0
+        )
+    )
+    assert expected.score == Decimal("63.13")
+    assert score.c4 == expected.score
+    assert score_explanation(score=score)["criteria"][3]["score"] == "63.13"
 
 
 def test_the_population_is_active_accounts_that_existed_at_t():
@@ -191,6 +223,76 @@ def test_accounts_show_the_new_scores_without_their_rows_being_rewritten():
     for account in (steady, pinned):
         assert shown(account).kas == AccountScore.objects.get(run=run, account=account).kas
         assert shown(account).last_scored_at == run.finished_at
+
+
+WRITTEN_TABLES = (
+    "accounts_account",
+    "accounts_accountscore",
+    "relationships_ladderstate",
+    "relationships_laddertransition",
+    "relationships_ladderoverride",
+    "relationships_partnerproposal",
+)
+
+
+def rows_written():
+    """Rows inserted and updated so far in this transaction (the test's), per table a run may write."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, n_tup_ins, n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = ANY(%s)",
+            [list(WRITTEN_TABLES)],
+        )
+        return {name: (inserted, updated) for name, inserted, updated in cursor.fetchall()}
+
+
+def row_versions(account):
+    """The xmin of the account's row and of its ladder state: each changes whenever its row is rewritten."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.xmin::text, s.xmin::text FROM accounts_account a"
+            " JOIN relationships_ladderstate s ON s.account_id = a.id WHERE a.id = %s",
+            [account.pk],
+        )
+        return cursor.fetchone()
+
+
+def test_a_run_rewrites_no_row_whose_values_did_not_change():
+    # given a loyal account (orders every month, a promoter, a verified testimonial) and a plain one, both scored
+    # and placed on the ladder yesterday, and a third whose shown key status a pin (since expired) had moved
+    loyal, plain, moved = AccountFactory(), AccountFactory(), AccountFactory()
+    for account in (loyal, plain, moved):
+        monthly_orders(account)
+    FeedbackFactory(account=loyal, score=10, responded_on=T - datetime.timedelta(days=30))
+    AdvocacyEventFactory(
+        account=loyal,
+        logged_by=UserFactory(),
+        verified=True,
+        verified_by=UserFactory(),
+        verified_at=timezone.now(),
+        occurred_on=T - datetime.timedelta(days=60),
+    )
+    runs.scoring_run_perform(as_of=T - datetime.timedelta(days=1))
+    Account.objects.filter(pk=moved.pk).update(key_status=KeyStatus.KEY)
+    versions = {account.pk: row_versions(account) for account in (loyal, plain)}
+    before = rows_written()
+    # when today's run scores them again (new inputs, the same statuses and stages)
+    run = runs.scoring_run_perform(as_of=T)
+    after = rows_written()
+    # then it inserted one score per account and rewrote one row: the account whose shown status had to move back
+    delta = {table: tuple(a - b for a, b in zip(after[table], before[table], strict=True)) for table in after}
+    assert delta == {
+        "accounts_account": (0, 1),
+        "accounts_accountscore": (3, 0),
+        "relationships_ladderstate": (0, 0),
+        "relationships_laddertransition": (0, 0),
+        "relationships_ladderoverride": (0, 0),
+        "relationships_partnerproposal": (0, 0),
+    }
+    assert run.counts["accounts_changed"] == 1
+    assert run.counts["ladder"]["states_written"] == 0
+    # and the other accounts' rows and ladder states are the very same row versions
+    assert {account.pk: row_versions(account) for account in (loyal, plain)} == versions
+    assert Account.objects.get(pk=loyal.pk).stage == LadderStage.ADVOCATE
 
 
 def test_hysteresis_reads_the_previous_runs_computed_status():
