@@ -1,4 +1,4 @@
-"""The storage settings of the score table (migration accounts 0013): autovacuum takes every run."""
+"""The storage settings of the score table (migration accounts 0014): autovacuum takes every run."""
 
 import importlib
 
