@@ -87,6 +87,11 @@ def quarter_starts(as_of: date) -> list[date]:
     return list(reversed(starts))
 
 
+# An order's net amount in cents: summing bigints (128-bit accumulators) is much cheaper than summing numerics,
+# and exact; the sums go back to money with ``* 0.01`` (two decimals, as the column has).
+CENTS = "(o.net_amount * 100)::bigint"
+
+
 def _div(numerator: str, denominator: str) -> str:
     """A division carried to 30 decimal places (PostgreSQL keeps the larger operand scale)."""
     return f"(round(({numerator})::numeric, 20) / ({denominator}))"
@@ -152,11 +157,9 @@ def metrics_gather(cursor: CursorWrapper, *, as_of: date, account_ids: Sequence[
         params,
     )
     counts["scoring_population"] = cursor.rowcount
-    # Sums of the numeric amounts themselves: exact, and cheaper than converting every order to bigint cents
-    # (a numeric multiplication and a cast per aggregate and row, which cost more than numeric accumulation).
     months = ",\n".join(
-        f"coalesce(sum(o.net_amount) FILTER (WHERE o.order_date >= %(b{13 - j})s AND o.order_date < %(b{12 - j})s),"
-        f" 0) AS m{j}"
+        f"coalesce(sum({CENTS}) FILTER (WHERE o.order_date >= %(b{13 - j})s AND o.order_date < %(b{12 - j})s)"
+        f" * 0.01, 0) AS m{j}"
         for j in range(1, 13)
     )
     cursor.execute(  # the f-string only splices column expressions made from constants above
@@ -164,14 +167,16 @@ def metrics_gather(cursor: CursorWrapper, *, as_of: date, account_ids: Sequence[
         CREATE TEMP TABLE scoring_orders ON COMMIT DROP AS
         SELECT o.account_id,
                {months},
-               coalesce(sum(o.net_amount) FILTER (WHERE o.order_date > %(t365)s), 0) AS r12,
-               coalesce(sum(o.net_amount) FILTER (WHERE o.order_date > %(t730)s AND o.order_date <= %(t365)s), 0)
+               coalesce(sum({CENTS}) FILTER (WHERE o.order_date > %(t365)s) * 0.01, 0) AS r12,
+               coalesce(sum({CENTS}) FILTER (WHERE o.order_date > %(t730)s AND o.order_date <= %(t365)s) * 0.01, 0)
                    AS r12p,
-               coalesce(sum(o.net_amount) FILTER (WHERE o.order_date > %(t365)s AND o.service_level = %(premium)s), 0)
-                   AS premium,
-               coalesce(sum(o.net_amount) FILTER (WHERE o.order_date > %(t365)s AND o.service_level = %(enhanced)s),
-                        0) AS enhanced,
-               coalesce(sum(o.net_amount * o.discount_pct) FILTER (WHERE o.order_date > %(t365)s), 0) AS discount_sum,
+               coalesce(sum({CENTS}) FILTER (WHERE o.order_date > %(t365)s AND o.service_level = %(premium)s)
+                        * 0.01, 0) AS premium,
+               coalesce(sum({CENTS}) FILTER (WHERE o.order_date > %(t365)s AND o.service_level = %(enhanced)s)
+                        * 0.01, 0) AS enhanced,
+               coalesce(sum({CENTS} * (o.discount_pct * 100)::bigint) FILTER (WHERE o.order_date > %(t365)s)
+                        * 0.0001, 0)
+                   AS discount_sum,
                count(*) FILTER (WHERE o.order_date > %(t365)s) AS orders_w365,
                min(o.order_date) AS first_order,
                -- the ladder's: orders ever and in W(730); the calendar quarters with an order in W(365) and the
