@@ -40,13 +40,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import BooleanField, CharField, Count, F, Q, QuerySet
+from django.db.models import BooleanField, CharField, Count, F, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.choices import KeyStatus, LadderStage, ScoringRunStatus
 from accounts.models import Account, AccountScore, ScoringRun
 from accounts.scoring.inputs import INPUT_FIELDS
-from accounts.selectors import accounts_visible_to
+from accounts.selectors import IdInArray, accounts_visible_to
 from benefits.choices import BenefitCategory
 from benefits.models import BenefitCost, BenefitGrant
 from benefits.page_selectors import ROI_STATUSES
@@ -112,16 +113,40 @@ class Filters:
 
 
 def filter_choices(*, user: Any) -> dict[str, list[tuple[Any, str]]]:
-    """The industries and the owners of the accounts ``user`` sees, for the filter form: two queries."""
-    visible = accounts_visible_to(user)
-    industries = (
-        visible.exclude(industry="").order_by("industry").values_list("industry", flat=True).distinct("industry")
-    )
-    owners = User.objects.filter(pk__in=visible.values("owner_id")).order_by("first_name", "last_name", "username")
+    """The industries and the owners of the accounts ``user`` sees, for the filter form: two queries. Over every
+    account (directors) each distinct value is one probe of its index, not a read of 100,000 rows."""
+    if sees_all_accounts(user):
+        with connection.cursor() as cursor:
+            cursor.execute(_distinct_by_index_sql("industry", "industry <> ''"))
+            industries = [row[0] for row in cursor.fetchall()]
+        owners = User.objects.filter(pk__in=RawSQL(_distinct_by_index_sql("owner_id"), []))  # noqa: S611
+    else:
+        visible = accounts_visible_to(user)
+        industries = list(
+            visible.exclude(industry="").order_by("industry").values_list("industry", flat=True).distinct("industry")
+        )
+        # the owners' ids as an array computed once (a semi-join would probe each user's accounts)
+        owners = User.objects.filter(IdInArray(F("pk"), Subquery(visible.order_by().values("owner_id").distinct())))
+    owners = owners.order_by("first_name", "last_name", "username")
     return {
         "industry": [(name, name) for name in industries],
         "owner": [(owner.pk, owner.get_full_name() or owner.get_username()) for owner in owners],
     }
+
+
+def _distinct_by_index_sql(column: str, condition: str = "TRUE") -> str:
+    """The distinct non-null values of an indexed column of the accounts meeting ``condition``, in order, by
+    walking its index from one value to the next (a "loose index scan" as a recursive query)."""
+    table = Account._meta.db_table
+    return f"""
+        WITH RECURSIVE walk(value) AS (
+            (SELECT {column} FROM {table} WHERE {column} IS NOT NULL AND {condition} ORDER BY {column} LIMIT 1)
+            UNION ALL
+            SELECT (SELECT {column} FROM {table} WHERE {column} > walk.value AND {condition} ORDER BY {column} LIMIT 1)
+              FROM walk WHERE walk.value IS NOT NULL
+        )
+        SELECT value FROM walk WHERE value IS NOT NULL
+    """  # noqa: S608 (constants of this module only)
 
 
 def period_window(as_of: datetime.date, months: int) -> tuple[datetime.date, datetime.date]:

@@ -544,3 +544,27 @@ def test_a_csv_cell_a_spreadsheet_would_run_is_quoted(portfolio, director, clien
     assert rows[1][4] == "7.00"  # numbers are left alone
     benefits = list(csv.reader(io.StringIO(client.get(reverse("home"), {"export": "benefits"}).content.decode())))
     assert benefits[-1][6] == "-1429.00"  # a negative return stays a number
+
+
+def test_filter_choices_are_the_industries_and_owners_of_the_visible_accounts(manager, colleague, outsider, director):
+    # given accounts of three owners (colleague on the team of one of the manager's), and one without an industry
+    shared = AccountFactory(owner=manager, industry="Energy")
+    shared.team.add(colleague)
+    AccountFactory(owner=manager, industry="Retail")
+    AccountFactory(owner=colleague, industry="Mining")
+    AccountFactory(owner=outsider, industry="Shipbuilding")
+    AccountFactory(owner=outsider, industry="")
+    AccountFactory(owner=None, industry="Zinc")
+
+    def choices(user):
+        found = dashboard.filter_choices(user=user)
+        return [value for value, _ in found["industry"]], {value for value, _ in found["owner"]}
+
+    # then the director (every account, read by walking the indexes) sees each distinct value once, in order
+    assert choices(director) == (
+        ["Energy", "Mining", "Retail", "Shipbuilding", "Zinc"],
+        {manager.pk, colleague.pk, outsider.pk},
+    )
+    # and a manager what their own and their team's accounts hold
+    assert choices(colleague) == (["Energy", "Mining"], {manager.pk, colleague.pk})
+    assert choices(manager) == (["Energy", "Retail"], {manager.pk})
