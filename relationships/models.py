@@ -36,7 +36,8 @@ from relationships.choices import (
 class Feedback(models.Model):
     """An NPS answer: "how likely are you to recommend us?" from 0 to 10."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="feedback")
+    # No single-column index: feedback_account_date_idx leads with the account.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="feedback", db_index=False)
     contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="feedback")
     external_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
     score = models.PositiveSmallIntegerField(validators=[MinValueValidator(0), MaxValueValidator(10)])
