@@ -22,7 +22,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.db.models import Count
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from accounts.choices import KeyStatus, ScoringRunStatus
@@ -164,7 +164,8 @@ def dashboard_measure(as_of: datetime.date) -> dict[str, Any]:
     ):
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(user)
-        samples, queries = _timed(client, path)
+        with override_settings(DEBUG=False):  # as served: no SQL log, no debug page (kam.settings.local has DEBUG)
+            samples, queries = _timed(client, path)
         figures[f"dashboard_{label}"] = _summary(samples) | {"queries": queries, "samples": len(samples)}
         print(f"dashboard as {label}: {figures[f'dashboard_{label}']}", flush=True)
     return figures
