@@ -211,6 +211,15 @@ class ScoringPolicyForm(ServiceModelForm):
         model = ScoringPolicy
         fields = list(POLICY_FIELDS)
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        # the criterion's name in the label itself (the model's verbose names read "Weight c1")
+        labels = {
+            "weight_c1": "Weight of C1, stable and regular orders",
+            "weight_c2": "Weight of C2, low risk of bad debts",
+            "weight_c3": "Weight of C3, lifetime potential",
+            "weight_c4": "Weight of C4, brand loyalty",
+            "weight_c5": "Weight of C5, willingness to pay for service",
+        }
+        help_texts = {f"weight_c{n}": "" for n in range(1, 6)}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -78,7 +78,12 @@ def _sentence_c1(r: CriterionResult, currency: str) -> str:
     cv = r.input_value("cv")
     if not isinstance(cv, Decimal):
         return f"No revenue in the last 12 complete months: {_score(r)}."
-    return f"Orders came in {months} of the last 12 months and varied {_variation(cv)} (cv {cv}): {_score(r)}."
+    # cv, the coefficient of variation, in words a reader can check: the months' spread as a share of their mean
+    spread = (cv * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    return (
+        f"Orders came in {months} of the last 12 months and varied {_variation(cv)} (monthly revenue spread "
+        f"{spread} % of its average): {_score(r)}."
+    )
 
 
 def _sentence_c2(r: CriterionResult, currency: str) -> str:

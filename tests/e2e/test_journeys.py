@@ -189,8 +189,8 @@ def test_a_director_approves_a_benefit_and_a_partner_changes_the_weights_and_run
 
     # when she weighs payment reliability more and lifetime potential less, and previews the effect
     director_nav.get_by_role("link", name="Scoring policy").click()
-    page.get_by_label("Weight c2").fill("0.30")
-    page.get_by_label("Weight c3").fill("0.15")
+    page.get_by_label("Weight of C2").fill("0.30")
+    page.get_by_label("Weight of C3").fill("0.15")
     page.get_by_role("button", name="Preview the effect").click()
 
     # then the preview lists Helios, which would become strategic, and nothing is saved yet
