@@ -414,8 +414,8 @@ def test_explanation_is_json_with_one_sentence_per_criterion():
     assert sum(D(c["contribution"]) for c in doc["criteria"]) == D(doc["kas"])
     c1, c2_, c3, c4, c5 = doc["criteria"]
     assert (
-        c1["sentence"] == "Orders came in 9 of the last 12 months and varied moderately (monthly revenue spread 58 % of its average): "
-        "regularity 68.25."
+        c1["sentence"] == "Orders came in 9 of the last 12 months and varied moderately "
+        "(monthly revenue spread 58 % of its average): regularity 68.25."
     )
     assert c1["inputs"][1] == {"name": "revenue_m12", "value": "900", "unit": "EUR"}
     assert "written off" in c2_["sentence"]
