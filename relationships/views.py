@@ -93,10 +93,25 @@ def feedback_context(request: HttpRequest, account: Account, form: FeedbackForm 
     }
 
 
-def _interactions_section(request: HttpRequest, account: Account, form: InteractionForm | None) -> HttpResponse:
-    return render(
+def _interactions_section(
+    request: HttpRequest, account: Account, form: InteractionForm | None, *, logged: bool = False
+) -> HttpResponse:
+    """The timeline; once an interaction is ``logged``, the stakeholders card too (out of band): its contact
+    cadence ("last contact … days ago", overdue) and each stakeholder's last contact follow from it."""
+    response = render(
         request, "relationships/partials/interaction_timeline.html", interactions_context(request, account, form)
     )
+    if logged:
+        stakeholders = render(
+            request,
+            "relationships/partials/stakeholder_map.html",
+            {
+                "stakeholder_map": plan_selectors.account_stakeholder_map(account=account, today=timezone.localdate()),
+                "stakeholders_oob": True,
+            },
+        )
+        response.content += stakeholders.content
+    return response
 
 
 def _advocacy_section(request: HttpRequest, account: Account, form: AdvocacyEventForm | None) -> HttpResponse:
@@ -120,7 +135,7 @@ def interaction_create(request: HtmxHttpRequest, account_pk: int) -> HttpRespons
         else:
             messages.success(request, f"{interaction.get_kind_display()} “{interaction.subject}” logged.")
             if request.htmx:
-                return _interactions_section(request, account, form=None)
+                return _interactions_section(request, account, form=None, logged=True)
             return redirect(interaction)
     if request.htmx:
         return _interactions_section(request, account, form=form)

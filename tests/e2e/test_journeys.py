@@ -108,6 +108,8 @@ def test_a_manager_filters_her_portfolio_reads_why_an_account_is_key_logs_a_meet
     expect(first).to_contain_text("Drive-unit tender")
     expect(first).to_contain_text("Send the tender pack")
     expect(page.locator("#messages")).to_contain_text("Meeting “Drive-unit tender” logged.")
+    # and the stakeholders card's contact cadence counts from it (swapped in with the timeline)
+    expect(page.locator('[data-kam="cadence"]')).to_contain_text("0 days ago")
     timeline.screenshot(path=results_dir / "journey-manager-3-meeting.png")
 
     # when she asks for a volume discount for the tender year

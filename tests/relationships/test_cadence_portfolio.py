@@ -123,6 +123,34 @@ def test_logging_a_completed_interaction_on_the_page_clears_the_badge(client, ma
     assert names(client.get(PORTFOLIO, {"contact_overdue": "true"})) == []
 
 
+def test_logging_with_htmx_also_refreshes_the_stakeholders_cadence(client, manager, checked):
+    # given the overdue Acme's page says its last contact was 41 days ago
+    client.force_login(manager)
+    acme = checked["acme"]
+    assert "41 days ago" in client.get(acme.get_absolute_url()).content.decode()
+    # when its owner logs a completed call in the inline form (htmx)
+    response = client.post(
+        reverse("relationships:interaction_create", args=[acme.pk]),
+        {
+            "kind": "call",
+            "status": "completed",
+            "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "subject": "Catching up",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    # then the answer carries the stakeholders card out of band, with the cadence as it now is
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert (
+        '<section id="stakeholders" class="card shadow-sm border-0 mb-4" aria-labelledby="stakeholders-heading" '
+        'hx-swap-oob="outerHTML">' in content
+    )
+    cadence = content.split('data-kam="cadence"', 1)[1].split("</div>", 1)[0]
+    assert "0 days ago" in cadence and "41 days ago" not in cadence
+    assert "overdue" not in cadence.lower()
+
+
 def _count(client, url, params) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url, params).status_code == 200
