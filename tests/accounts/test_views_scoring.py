@@ -78,6 +78,30 @@ def test_account_page_explains_the_score(client, manager, scored_account):
     assert "1 more order in 365 days: it has 2 and key accounts need at least 3." in content
 
 
+def test_a_key_accounts_advice_is_what_would_make_it_strategic(client, manager, account):
+    # given a policy under which a year of monthly orders makes an account key but not strategic
+    from accounts.models import ScoringPolicy
+
+    ScoringPolicy.objects.filter(is_active=True).update(
+        key_threshold=Decimal("1"),
+        retain_threshold=Decimal("1"),
+        candidate_threshold=Decimal("0"),
+        strategic_threshold=Decimal("100"),
+        min_orders_w365=1,
+    )
+    for month in range(12):
+        OrderFactory(account=account, order_date=_days_ago(15 + 30 * month), net_amount=Decimal("1000.00"))
+    scoring_run_perform(as_of=timezone.localdate())
+    client.force_login(manager)
+    # when its owner opens it
+    response = client.get(detail_url(account))
+    # then the advice is headed by what it would take to become strategic, not "… key"
+    assert response.context["explanation"]["key_status"]["status"] == KeyStatus.KEY
+    content = response.content.decode()
+    assert "What would make this account strategic" in content
+    assert "What would make this account key" not in content
+
+
 def test_account_page_shows_the_kas_trend_of_the_last_runs(client, manager, account):
     # given an account scored as of three days
     OrderFactory(account=account, order_date=_days_ago(100))
