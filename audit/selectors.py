@@ -12,7 +12,7 @@ from django.db import models
 
 from audit.models import AuditEntry
 
-HISTORY_ON_PAGE = 20
+HISTORY_ON_PAGE = 8  # the account page's newest changes; "All changes" pages through the rest
 HISTORY_PAGE_SIZE = 50
 
 

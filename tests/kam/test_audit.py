@@ -342,6 +342,20 @@ def test_the_account_page_shows_who_changed_what(client, manager, account):
     assert "manager" in content
 
 
+def test_the_account_page_shows_the_newest_eight_changes_with_new_records_folded(client, manager, account):
+    # given ten new orders on the account
+    client.force_login(manager)
+    orders = [OrderFactory(account=account, external_id=f"ORD-{n}") for n in range(10)]
+    # when the account page is read
+    response = client.get(account.get_absolute_url())
+    content = response.content.decode()
+    # then its History has the newest eight, each new record's values folded, and a link to all changes
+    items = response.context["history"].items
+    assert [item.entry.object_id for item in items] == [order.pk for order in reversed(orders)][:8]
+    assert content.count('<details class="small mt-1"><summary class="text-body-secondary">') == 8
+    assert reverse("accounts:account_history", args=[account.pk]) in content
+
+
 def test_the_history_page_pages_through_older_changes(client, manager, account):
     # given 55 orders (and the account's own creation): more than a page of 50
     client.force_login(manager)
