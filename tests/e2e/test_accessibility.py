@@ -15,8 +15,8 @@ from playwright.sync_api import Page, expect
 from benefits.models import BenefitType
 from benefits.services import benefit_grant_request
 from tests.e2e.axe import AxeAudit
+from tests.e2e.browser import sign_in
 from tests.e2e.portfolio_world import portfolio_world
-from tests.e2e.test_benefits import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -8,16 +8,10 @@ import pytest
 from playwright.sync_api import Page, Playwright, expect
 
 from kam.models import ApiToken
-from tests.factories import PASSWORD, AccountFactory, manager_factory
+from tests.e2e.browser import sign_in
+from tests.factories import AccountFactory, manager_factory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(base_url + "/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def call_api(playwright: Playwright, url: str, key: str) -> tuple[int, dict]:

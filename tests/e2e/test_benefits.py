@@ -15,19 +15,13 @@ from accounts.choices import KeyStatus, LadderStage
 from accounts.models import Account
 from benefits.choices import BenefitCategory, GrantStatus
 from benefits.models import BenefitBudget, BenefitGrant
-from tests.factories import PASSWORD, AccountFactory, director_factory, manager_factory, score_current
+from tests.e2e.browser import sign_in
+from tests.factories import AccountFactory, director_factory, manager_factory, score_current
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 JUSTIFICATION = "Consolidating their volume with us next year."
 DISCOUNT = "Volume discount (%, at most 15.00)"
-
-
-def sign_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(base_url + "/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def request_discount(page: Page) -> None:

@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect
 
 from accounts.choices import KeyStatus, LadderStage
 from relationships.models import ContactCadence
+from tests.e2e.browser import sign_in
 from tests.factories import (
-    PASSWORD,
     AccountFactory,
     AccountScoreFactory,
     ScoringRunFactory,
@@ -24,13 +24,6 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(base_url + "/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def scored(run, name, owner, status, monthly, kas):

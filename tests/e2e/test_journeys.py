@@ -27,8 +27,9 @@ from benefits.services import benefit_grant_request
 from relationships.models import PartnerProposal
 from tests.accounts.scoring.test_api_scoring import scoring_worker  # noqa: F401 (a fixture)
 from tests.e2e.axe import AxeAudit
+from tests.e2e.browser import sign_in
 from tests.e2e.portfolio_world import portfolio_world
-from tests.e2e.test_benefits import request_discount, sign_in
+from tests.e2e.test_benefits import request_discount
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
