@@ -313,6 +313,28 @@ def test_order_filters(api, director, account, outsider_account):
     assert by_date == [march.pk, april.pk, other.pk]
 
 
+def test_due_on_or_before_a_day_answers_as_the_plain_comparison_in_the_default_order(api, director, account):
+    # given invoices issued and due on either side of 1 March 2025 (due is never before issue: a constraint)
+    day = datetime.date(2025, 3, 1)
+    spans = [(-60, -30), (-30, 0), (-10, 5), (0, 0), (0, 30), (5, 40)]  # (issued, due) in days from the day
+    invoices = [
+        InvoiceFactory(
+            account=account,
+            issue_date=day + datetime.timedelta(days=issued),
+            due_date=day + datetime.timedelta(days=due),
+        )
+        for issued, due in spans
+    ]
+    # when the API lists those due on or before the day (which also bounds the issue date, for the index)
+    results = api(director).get(INVOICES, {"due_date_before": day.isoformat()}).json()["results"]
+    # then exactly those due by then, in the default order (newest issue first)
+    expected = sorted(
+        (invoice for invoice in invoices if invoice.due_date <= day), key=lambda i: (i.issue_date, i.pk), reverse=True
+    )
+    assert [row["id"] for row in results] == [invoice.pk for invoice in expected]
+    assert len(expected) == 3
+
+
 def test_invoice_filters(api, director, account, outsider_account):
     early = InvoiceFactory(account=account, issue_date=datetime.date(2025, 1, 1), due_date=datetime.date(2025, 1, 31))
     late = InvoiceFactory(
