@@ -104,6 +104,16 @@ def test_a_malformed_filter_value_is_shown_not_a_crash(client, manager, checked)
     assert b"These filters could not be applied" in response.content
 
 
+def completed_call() -> dict[str, str]:
+    """The account page's interaction form, filled in for a call just made."""
+    return {
+        "kind": "call",
+        "status": "completed",
+        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "subject": "Catching up",
+    }
+
+
 def test_logging_a_completed_interaction_on_the_page_clears_the_badge(client, manager, checked):
     # given the overdue Acme
     client.force_login(manager)
@@ -111,12 +121,7 @@ def test_logging_a_completed_interaction_on_the_page_clears_the_badge(client, ma
     # when its owner logs a completed call on the account page
     response = client.post(
         reverse("relationships:interaction_create", args=[acme.pk]),
-        {
-            "kind": "call",
-            "status": "completed",
-            "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-            "subject": "Catching up",
-        },
+        completed_call(),
     )
     assert response.status_code == 302
     # then the portfolio no longer lists it as overdue
@@ -131,12 +136,7 @@ def test_logging_with_htmx_also_refreshes_the_stakeholders_cadence(client, manag
     # when its owner logs a completed call in the inline form (htmx)
     response = client.post(
         reverse("relationships:interaction_create", args=[acme.pk]),
-        {
-            "kind": "call",
-            "status": "completed",
-            "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-            "subject": "Catching up",
-        },
+        completed_call(),
         HTTP_HX_REQUEST="true",
     )
     # then the answer carries the stakeholders card out of band, with the cadence as it now is
