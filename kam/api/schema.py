@@ -137,7 +137,9 @@ class KamAutoSchema(AutoSchema):
         if isinstance(serializer, UnknownKeysRefused):
             schema["additionalProperties"] = False
         if isinstance(serializer, RequestRules) and serializer.request_rules and not serializer.partial:
-            schema["allOf"] = [*schema.get("allOf", []), *serializer.request_rules]
+            # set aside until the enums are named (request_rules_as_all_of): drf-spectacular's enum hook would
+            # take a rule's `{"enum": ["paid"]}` for a choice set of its own and name it
+            schema[REQUEST_RULES_KEY] = list(serializer.request_rules)
         return schema
 
     def _safe_writes(self) -> bool:
@@ -209,6 +211,19 @@ def empty_filter_values(result, generator, request, public):
                 target = schema.get("items", schema) if schema.get("type") == "array" else schema
                 if "enum" in target and "" not in target["enum"]:
                     target["enum"] = [*target["enum"], ""]
+    return result
+
+
+REQUEST_RULES_KEY = "x-kam-request-rules"
+
+
+def request_rules_as_all_of(result, generator, request, public):
+    """Postprocessing hook, after drf-spectacular's enum hook: the rules between fields a create body obeys
+    (``RequestRules``) become ``allOf`` of its component."""
+    for component in result.get("components", {}).get("schemas", {}).values():
+        rules = component.pop(REQUEST_RULES_KEY, None)
+        if rules:
+            component["allOf"] = [*component.get("allOf", []), *rules]
     return result
 
 
