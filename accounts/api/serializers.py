@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from accounts.models import Account, Contact, Invoice, Order
 from accounts.selectors import accounts_visible_to
-from kam.api.serializers import PRESENT, StrictCharField, StrictModelSerializer, one_of_required
+from kam.api.serializers import NULL_OR_ABSENT, PRESENT, StrictCharField, StrictModelSerializer, one_of_required
 
 User = get_user_model()
 
@@ -86,7 +86,7 @@ NAMES_ITS_ACCOUNT = one_of_required("account", "account_external_id")
 PAID_IFF_PAID_DATE = {
     "anyOf": [
         {"required": ["status", "paid_date"], "properties": {"status": {"enum": ["paid"]}, "paid_date": PRESENT}},
-        {"properties": {"status": {"not": {"enum": ["paid"]}}, "paid_date": {"enum": [None]}}},
+        {"properties": {"status": {"not": {"enum": ["paid"]}}, "paid_date": NULL_OR_ABSENT}},
     ]
 }
 

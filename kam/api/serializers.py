@@ -299,11 +299,12 @@ class RequestRules:
     OpenAPI 3.0 subset: ``anyOf``, ``oneOf``, ``not``, ``required``, ``properties``, ``enum``, ``pattern``) that
     the schema of its create body adds as ``allOf``, so that a client — and the schema's own generators —
     know them before they send. The rules are enforced where they live (model constraints, services), each with
-    a 400 naming its field; ``tests/kam/test_api_platform.py`` holds each statement to its enforcement."""
+    a 400 naming its field; ``tests/kam/test_request_rules.py`` holds each statement to its enforcement."""
 
     request_rules: ClassVar[tuple[dict[str, Any], ...]] = ()
 
 
+# What a rule says of one property: that it is null where given, or that it is given something.
 NULL_OR_ABSENT: dict[str, Any] = {"enum": [None]}
 PRESENT: dict[str, Any] = {"not": {"enum": [None, ""]}}
 

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from accounts.api.serializers import NAMES_ITS_ACCOUNT, AccountReferenceSerializer
 from accounts.models import Account, Contact
 from accounts.selectors import accounts_visible_to, assignable_users, contacts_visible_to
-from kam.api.serializers import BLANK_PATTERN, PRESENT, StrictModelSerializer, needs, text_pattern
+from kam.api.serializers import BLANK_PATTERN, NULL_OR_ABSENT, PRESENT, StrictModelSerializer, needs, text_pattern
 from relationships.models import (
     AccountPlan,
     ActionItem,
@@ -122,7 +122,7 @@ class InteractionSerializer(AccountReferenceSerializer):
         NAMES_ITS_ACCOUNT,
         needs(
             "next_step_due",
-            {"enum": [None]},
+            NULL_OR_ABSENT,
             {"required": ["next_step"], "properties": {"next_step": {"pattern": text_pattern(min_length=1)}}},
         ),
     )
