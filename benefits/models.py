@@ -30,7 +30,11 @@ class BenefitType(models.Model):
     description = models.TextField(blank=True)
     unit = models.CharField(max_length=30, help_text="What the value counts: %, days, EUR, seats, …")
     max_value = models.DecimalField(
-        **MONEY, null=True, blank=True, help_text="The largest value a grant may have; empty: no maximum."
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"), "The maximum must be positive (or empty: no maximum).")],
+        help_text="The largest value a grant may have; empty: no maximum.",
     )
     min_key_status = models.CharField(
         max_length=16, choices=KeyStatus, blank=True, help_text="Key status the account needs at least."
@@ -284,7 +288,9 @@ class BenefitCost(models.Model):
 
     grant = models.ForeignKey(BenefitGrant, on_delete=models.CASCADE, related_name="costs")
     incurred_on = models.DateField()
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(
+        **MONEY, validators=[MinValueValidator(Decimal("0.01"), "A cost is positive.")], help_text="Positive."
+    )
     note = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

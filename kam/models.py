@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -191,12 +195,40 @@ class WebhookEvent(models.TextChoices):
     SCORING_RUN_FINISHED = "scoring_run.finished", "A scoring run finished (done or failed)"
 
 
+class FullMatchValidator(RegexValidator):
+    """A ``RegexValidator`` whose pattern must match the whole value, as the OpenAPI schema's ``pattern`` (which
+    drf-spectacular copies from it) means: ``search`` with a final ``$`` would let a trailing newline through."""
+
+    def __call__(self, value: Any) -> None:
+        if not self.regex.fullmatch(str(value)):
+            raise ValidationError(self.message, code=self.code, params={"value": value})
+
+
+# An absolute http(s) URL as RFC 3986 spells one (any host: a name, IPv4, or an IPv6 literal in brackets; an
+# optional user, port, path, query and fragment), in the characters the RFC allows — what KAM takes as a
+# webhook's address, in the API's schema and in the code alike. Whether it answers is for the deliveries to find.
+_URL_CHARACTER = r"[A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2}"
+WEBHOOK_URL_PATTERN = (
+    rf"^https?://(?:(?:{_URL_CHARACTER}|:)*@)?"
+    rf"(?:\[(?:[0-9A-Fa-f:.]+|v[0-9A-Fa-f]+\.(?:[A-Za-z0-9._~!$&'()*+,;=:-])+)\]|(?:{_URL_CHARACTER})+)"
+    r"(?::[0-9]*)?"
+    rf"(?:/(?:{_URL_CHARACTER}|[:@])*)*"
+    rf"(?:\?(?:{_URL_CHARACTER}|[:@/?])*)?"
+    rf"(?:#(?:{_URL_CHARACTER}|[:@/?])*)?$"
+)
+webhook_url = FullMatchValidator(
+    WEBHOOK_URL_PATTERN, "Enter an http:// or https:// URL (RFC 3986: a host, then an optional port, path and query)."
+)
+
+
 class WebhookSubscription(models.Model):
     """Another system's URL told about the events it chose (``kam.webhooks``): every delivery is signed with the
     subscription's secret (HMAC-SHA256 over the timestamp and the body)."""
 
     name = models.CharField(max_length=100)
-    url = models.URLField(max_length=500, help_text="Where the events are POSTed (http or https).")
+    url = models.CharField(
+        max_length=500, validators=[webhook_url], help_text="Where the events are POSTed (http or https)."
+    )
     events = ArrayField(
         models.CharField(max_length=40, choices=WebhookEvent), help_text="The events it receives (at least one)."
     )

@@ -12,6 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.serializers import NAMES_ITS_ACCOUNT, PAID_IFF_PAID_DATE
 from accounts.bulk import (
     BULK_MAX_ITEMS,
     BulkInvalid,
@@ -32,6 +33,8 @@ BIGINT_MAX = 2**63 - 1
 
 class _BulkItemSerializer(StrictModelSerializer):
     # Types only, and no query: the service checks values, references and the rules between fields.
+
+    request_rules = (NAMES_ITS_ACCOUNT,)
 
     account = serializers.IntegerField(
         required=False, min_value=1, max_value=BIGINT_MAX, help_text="The account's id (or give account_external_id)."
@@ -79,6 +82,8 @@ class OrderBulkItemSerializer(_BulkItemSerializer):
 class InvoiceBulkItemSerializer(_BulkItemSerializer):
     """One invoice of a bulk upsert: its whole state, keyed by ``external_id``, on the account named by
     ``account`` (id) or ``account_external_id``; ``paid_date`` is set exactly when the status is ``paid``."""
+
+    request_rules = (NAMES_ITS_ACCOUNT, PAID_IFF_PAID_DATE)
 
     class Meta(_BulkItemSerializer.Meta):
         model = Invoice

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, generics, mixins, permissions, serializers, status, viewsets
@@ -14,7 +15,7 @@ from rest_framework.response import Response
 
 from accounts.models import AccountScore, ScoringRun
 from accounts.permissions import can_request_scoring_run, can_view_scoring_runs
-from accounts.scoring.runs import scoring_run_request
+from accounts.scoring.runs import EARLIEST_AS_OF, scoring_run_request
 from accounts.scoring.selectors import (
     account_score_latest,
     account_scores,
@@ -24,7 +25,7 @@ from accounts.scoring.selectors import (
 from accounts.selectors import account_get
 from kam.api.safe_writes import SafeWritesMixin
 from kam.api.schema import DETAIL_ERROR, QUEUE_UNAVAILABLE_DESCRIPTION
-from kam.api.serializers import StrictModelSerializer
+from kam.api.serializers import DateWithinField, StrictModelSerializer
 
 # --- serializers -----------------------------------------------------------------------------------------------
 
@@ -64,10 +65,17 @@ class ScoringRunSerializer(serializers.ModelSerializer):
 class ScoringRunCreateSerializer(StrictModelSerializer):
     """``as_of`` (ISO date, default today, never in the future): the run scores what was known that day."""
 
+    # accounts.scoring.runs.scoring_run_request refuses a day outside these
+    as_of = DateWithinField(
+        earliest=EARLIEST_AS_OF,
+        latest=timezone.localdate,
+        required=False,
+        help_text=f"ISO date; default today; not in the future, nor before {EARLIEST_AS_OF.isoformat()}.",
+    )
+
     class Meta:
         model = ScoringRun
         fields = ["as_of"]
-        extra_kwargs = {"as_of": {"required": False, "help_text": "ISO date; default today; not in the future."}}
 
 
 class _ScoreFields(serializers.ModelSerializer):

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from accounts.models import Account, Contact, Invoice, Order
 from accounts.selectors import accounts_visible_to
-from kam.api.serializers import StrictCharField, StrictModelSerializer
+from kam.api.serializers import NULL_OR_ABSENT, PRESENT, StrictCharField, StrictModelSerializer, one_of_required
 
 User = get_user_model()
 
@@ -80,11 +80,24 @@ class AccountSerializer(StrictModelSerializer):
         return (owner.get_full_name() or owner.get_username()) if owner else None
 
 
+# A new record names its account (AccountReferenceSerializer.validate says so on ``account``).
+NAMES_ITS_ACCOUNT = one_of_required("account", "account_external_id")
+# A paid invoice has its paid date, and only a paid one (constraint accounts_invoice_paid_date_iff_paid).
+PAID_IFF_PAID_DATE = {
+    "anyOf": [
+        {"required": ["status", "paid_date"], "properties": {"status": {"enum": ["paid"]}, "paid_date": PRESENT}},
+        {"properties": {"status": {"not": {"enum": ["paid"]}}, "paid_date": NULL_OR_ABSENT}},
+    ]
+}
+
+
 class AccountReferenceSerializer(StrictModelSerializer):
     """A record that belongs to an account, named by ``account`` (id) or ``account_external_id``.
 
     Only accounts the caller can see are found; any other id is "does not exist", never "forbidden".
     """
+
+    request_rules = (NAMES_ITS_ACCOUNT,)
 
     account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.none(), required=False)
     account_external_id = StrictCharField(required=False, write_only=True, max_length=100)
@@ -164,6 +177,8 @@ class OrderSerializer(AccountReferenceSerializer):
 
 class InvoiceSerializer(AccountReferenceSerializer):
     """An invoice of the account; ``paid_date`` is set exactly when ``status`` is ``paid``."""
+
+    request_rules = (NAMES_ITS_ACCOUNT, PAID_IFF_PAID_DATE)
 
     class Meta:
         model = Invoice

@@ -3,21 +3,35 @@ like every record of an account; its ROI estimate is read-only."""
 
 from __future__ import annotations
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from accounts.api.serializers import AccountReferenceSerializer
+from benefits.choices import GrantStatus
 from benefits.eligibility import rules_described
 from benefits.models import BenefitBudget, BenefitCost, BenefitGrant, BenefitGrantEvent, BenefitType
 from benefits.selectors import ROI_METHOD, grants_visible_to
-from kam.api.serializers import StrictModelSerializer
+from kam.api.serializers import PRESENT, DateWithinField, StrictModelSerializer, needs
 
 MONEY = {"max_digits": 16, "decimal_places": 2, "read_only": True}
 
 
 class BenefitTypeSerializer(StrictModelSerializer):
-    """A benefit of the catalog with its unit, maximum and eligibility (also in words: ``rules``)."""
+    """A benefit of the catalog with its unit, maximum and eligibility (also in words: ``rules``). ``either_rule``
+    needs both ``min_key_status`` and ``min_stage``."""
 
     rules = serializers.SerializerMethodField()
+    # constraint benefits_benefittype_either_needs_both
+    request_rules = (
+        needs(
+            "either_rule",
+            {"enum": [False]},
+            {
+                "required": ["min_key_status", "min_stage"],
+                "properties": {"min_key_status": PRESENT, "min_stage": PRESENT},
+            },
+        ),
+    )
 
     class Meta:
         model = BenefitType
@@ -42,11 +56,22 @@ class BenefitTypeSerializer(StrictModelSerializer):
         validators: list = []
         extra_kwargs = {"code": {"validators": []}}
 
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.partial:
+            # a benefit's code names it in integrations and never changes: a change names it read-only (400)
+            fields["code"].read_only = True
+        return fields
+
     def get_rules(self, benefit_type: BenefitType) -> str:
         return rules_described(benefit_type)
 
 
 class BenefitGrantEventSerializer(serializers.ModelSerializer):
+    from_status = serializers.ChoiceField(
+        choices=GrantStatus.choices, allow_blank=True, read_only=True, help_text="Empty for the request itself."
+    )
+
     class Meta:
         model = BenefitGrantEvent
         fields = ["from_status", "to_status", "actor", "at", "reason"]
@@ -59,6 +84,8 @@ class BenefitGrantSerializer(AccountReferenceSerializer):
     fields are an estimate (``roi_method``)."""
 
     benefit_type = serializers.PrimaryKeyRelatedField(queryset=BenefitType.objects.all())
+    # benefits.services.benefit_grant_request refuses an earlier start
+    valid_from = DateWithinField(earliest=timezone.localdate, help_text="Today or later.")
     events = BenefitGrantEventSerializer(many=True, read_only=True)
     revenue_during = serializers.DecimalField(**MONEY, help_text="Revenue from its first day to its last (or today).")
     revenue_before = serializers.DecimalField(**MONEY, help_text="Revenue in as many days just before it.")
@@ -105,7 +132,8 @@ class BenefitGrantSerializer(AccountReferenceSerializer):
             "created_at",
             "updated_at",
         ]
-        extra_kwargs = {"valid_from": {"required": True}, "valid_to": {"required": True}}
+        # constraint benefits_benefitgrant_justified: a sentence, at least 10 characters
+        extra_kwargs = {"valid_to": {"required": True}, "justification": {"min_length": 10}}
 
     def get_roi_method(self, grant: BenefitGrant) -> str:
         return ROI_METHOD

@@ -8,8 +8,6 @@ there is no ``user`` to send.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from django.utils.cache import add_never_cache_headers
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -21,7 +19,7 @@ from rest_framework.response import Response
 
 from kam import selectors, services
 from kam.api.safe_writes import SafeWritesMixin
-from kam.api.serializers import StrictCharField
+from kam.api.serializers import StrictCharField, UnknownKeysRefused
 from kam.filters import ApiTokenFilterSet
 from kam.models import ApiToken
 
@@ -40,17 +38,10 @@ class ApiTokenSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ApiTokenCreateSerializer(serializers.Serializer):
+class ApiTokenCreateSerializer(UnknownKeysRefused, serializers.Serializer):
     """A new token of the caller's own: its name, what will use it. Any other key is a 400."""
 
     name = StrictCharField(max_length=ApiToken._meta.get_field("name").max_length)
-
-    def to_internal_value(self, data):
-        if isinstance(data, Mapping):
-            unknown = {key: ["Unknown field."] for key in data if key not in self.fields}
-            if unknown:
-                raise serializers.ValidationError(unknown)
-        return super().to_internal_value(data)
 
 
 class ApiTokenCreatedSerializer(ApiTokenSerializer):

@@ -13,8 +13,9 @@ inline styles and blob: workers (a worker only the page's own scripts, from 'sel
 scripts. Its sidebar's Redocly logo, which it
 always asks of Redocly's CDN, stays blocked (``img-src``), and the text beside it remains.
 
-The schema itself (``/api/schema/``) is generated from the code once per process and version, then served from
-memory: generating it walks every view and serializer (1–3 s), and it only changes with the code.
+The schema itself (``/api/schema/``) is generated from the code once per process, version and day, then served
+from memory: generating it walks every view and serializer (1–3 s), and it only changes with the code — and with
+the date, which a few patterns name (a grant starts today or later, a scoring run is not as of a day to come).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 from django.dispatch import receiver
 from django.test.signals import setting_changed
+from django.utils import timezone
 from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
@@ -30,7 +32,7 @@ from rest_framework.response import Response
 
 from kam.content_security_policy import content_security_policy_extend
 
-SCHEMAS: dict[tuple[Any, ...], dict] = {}  # (version, language, serve_public) → the generated schema
+SCHEMAS: dict[tuple[Any, ...], dict] = {}  # (version, language, serve_public, today) → the generated schema
 
 
 @receiver(setting_changed)
@@ -45,8 +47,11 @@ class ApiSchemaView(SpectacularAPIView):
 
     def _get_schema_response(self, request):
         version = self.api_version or request.version or self._get_version_parameter(request)
-        key = (version, get_language(), self.serve_public)
+        today = timezone.localdate()
+        key = (version, get_language(), self.serve_public, today)
         if key not in SCHEMAS:
+            for stale in [known for known in SCHEMAS if known[-1] != today]:
+                del SCHEMAS[stale]
             generator = self.generator_class(urlconf=self.urlconf, api_version=version, patterns=self.patterns)
             SCHEMAS[key] = generator.get_schema(request=request, public=self.serve_public)
         return Response(

@@ -21,7 +21,15 @@ from kam.api.safe_writes import (
     REPLAYED_HEADER,
     SafeWritesMixin,
 )
-from kam.api.serializers import DecimalStringField, decimal_pattern
+from kam.api.serializers import (
+    TEXT_PATTERN,
+    DateWithinField,
+    DecimalStringField,
+    RequestRules,
+    StrictCharField,
+    UnknownKeysRefused,
+    text_pattern,
+)
 
 VALIDATION_ERROR = {
     "type": "object",
@@ -111,8 +119,27 @@ class KamAutoSchema(AutoSchema):
         if isinstance(field, serializers.MultipleChoiceField) and not field.allow_empty:
             schema["minItems"] = 1  # e.g. a webhook's events: at least one
         if isinstance(field, DecimalStringField) and "pattern" in schema:
-            # drf-spectacular's pattern admits "" (every digit optional), which no decimal field takes
-            schema["pattern"] = decimal_pattern(field.max_digits, field.decimal_places, empty=field.allow_null)
+            # the field's own form: ASCII digits within its bounds (drf-spectacular's admits "" and any digit)
+            schema["pattern"] = field.pattern
+        if direction == "request" and not field.read_only:
+            if isinstance(field, DateWithinField):
+                schema["pattern"] = field.pattern
+            if type(field) in (serializers.CharField, StrictCharField) and field.trim_whitespace:
+                # what DRF takes of a text: no NUL, and not blank once trimmed where blank is refused
+                shortest = max(field.min_length or 0, 0 if field.allow_blank else 1)
+                schema["pattern"] = text_pattern(min_length=shortest)
+        return schema
+
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        if direction != "request":
+            return schema
+        if isinstance(serializer, UnknownKeysRefused):
+            schema["additionalProperties"] = False
+        if isinstance(serializer, RequestRules) and serializer.request_rules and not serializer.partial:
+            # set aside until the enums are named (request_rules_as_all_of): drf-spectacular's enum hook would
+            # take a rule's `{"enum": ["paid"]}` for a choice set of its own and name it
+            schema[REQUEST_RULES_KEY] = list(serializer.request_rules)
         return schema
 
     def _safe_writes(self) -> bool:
@@ -184,6 +211,33 @@ def empty_filter_values(result, generator, request, public):
                 target = schema.get("items", schema) if schema.get("type") == "array" else schema
                 if "enum" in target and "" not in target["enum"]:
                     target["enum"] = [*target["enum"], ""]
+    return result
+
+
+REQUEST_RULES_KEY = "x-kam-request-rules"
+
+
+def request_rules_as_all_of(result, generator, request, public):
+    """Postprocessing hook, after drf-spectacular's enum hook: the rules between fields a create body obeys
+    (``RequestRules``) become ``allOf`` of its component."""
+    for component in result.get("components", {}).get("schemas", {}).values():
+        rules = component.pop(REQUEST_RULES_KEY, None)
+        if rules:
+            component["allOf"] = [*component.get("allOf", []), *rules]
+    return result
+
+
+def free_text_query_values(result, generator, request, public):
+    """Postprocessing hook: a free-text query value (a search, an industry, an external id) may be anything but
+    a NUL character, which the filters refuse with a 400 (PostgreSQL stores none)."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                schema = parameter.get("schema", {})
+                if parameter.get("in") != "query" or schema.get("type") != "string":
+                    continue
+                if not {"enum", "format", "pattern"} & schema.keys():
+                    schema["pattern"] = TEXT_PATTERN
     return result
 
 

@@ -22,6 +22,7 @@ from kam import webhooks
 from kam.api.safe_writes import SafeWritesMixin
 from kam.api.schema import DETAIL_ERROR, QUEUE_UNAVAILABLE_DESCRIPTION
 from kam.api.serializers import StrictModelSerializer
+from kam.filtering import IdChoiceFilter
 from kam.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
 
 
@@ -89,8 +90,13 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def _subscriptions_seen(request: Any):
+    return webhooks.subscriptions_visible_to(request.user if request else None)
+
+
 class WebhookDeliveryFilterSet(filters.FilterSet):
-    subscription = filters.NumberFilter(field_name="subscription_id")
+    # one of the caller's subscriptions, by id; any other id is a 400 naming the filter
+    subscription = IdChoiceFilter(queryset=_subscriptions_seen)
     status = filters.ChoiceFilter(choices=DeliveryStatus.choices)
     event = filters.ChoiceFilter(field_name="event__event", choices=WebhookEvent.choices)
 

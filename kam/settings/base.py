@@ -219,7 +219,9 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "kam.api.schema.request_rules_as_all_of",
         "kam.api.schema.empty_filter_values",
+        "kam.api.schema.free_text_query_values",
         "kam.api.schema.rate_limit_headers",
     ],
 }

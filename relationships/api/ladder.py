@@ -6,6 +6,7 @@ What the caller may not see is a 404; what they see but may not do is a 403 (dec
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -20,7 +21,7 @@ from accounts.choices import LadderStage
 from accounts.permissions import can_decide_ladder
 from accounts.selectors import account_get
 from kam.api.safe_writes import SafeWritesMixin
-from kam.api.serializers import DecisionSerializer, StrictModelSerializer
+from kam.api.serializers import DateWithinField, DecisionSerializer, StrictModelSerializer
 from relationships import selectors, services
 from relationships.filters import LadderOverrideFilterSet, PartnerProposalFilterSet
 from relationships.models import LadderOverride, LadderTransition, PartnerProposal
@@ -75,9 +76,18 @@ class LadderOverrideSerializer(serializers.ModelSerializer):
 class LadderOverrideRequestSerializer(StrictModelSerializer):
     """``stage`` to pin, ``reason`` (at least a sentence) and ``expires_on`` (after today, within a year)."""
 
+    # relationships.services refuses an expiry outside these
+    expires_on = DateWithinField(
+        earliest=lambda: timezone.localdate() + timedelta(days=1),
+        latest=lambda: timezone.localdate() + timedelta(days=services.OVERRIDE_MAX_DAYS),
+        help_text=f"After today, at most {services.OVERRIDE_MAX_DAYS} days from today.",
+    )
+
     class Meta:
         model = LadderOverride
         fields = ["stage", "reason", "expires_on"]
+        # constraint relationships_ladderoverride_reason_given: a sentence, at least 20 characters
+        extra_kwargs = {"reason": {"min_length": 20}}
 
 
 class PartnerProposalSerializer(serializers.ModelSerializer):

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from accounts.api.serializers import AccountReferenceSerializer
+from accounts.api.serializers import NAMES_ITS_ACCOUNT, AccountReferenceSerializer
 from accounts.models import Account, Contact
 from accounts.selectors import accounts_visible_to, assignable_users, contacts_visible_to
-from kam.api.serializers import StrictModelSerializer
+from kam.api.serializers import BLANK_PATTERN, NULL_OR_ABSENT, PRESENT, StrictModelSerializer, needs, text_pattern
 from relationships.models import (
     AccountPlan,
     ActionItem,
@@ -115,7 +115,17 @@ class ContractSerializer(AccountReferenceSerializer):
 
 class InteractionSerializer(AccountReferenceSerializer):
     """A meeting, call, visit… ``contacts`` are contact ids of the same account; ``user`` defaults to the
-    caller."""
+    caller. A ``next_step_due`` needs a ``next_step``."""
+
+    # constraint relationships_interaction_due_needs_step
+    request_rules = (
+        NAMES_ITS_ACCOUNT,
+        needs(
+            "next_step_due",
+            NULL_OR_ABSENT,
+            {"required": ["next_step"], "properties": {"next_step": {"pattern": text_pattern(min_length=1)}}},
+        ),
+    )
 
     # Who had it is a person working on accounts (never an integration, which may not log interactions).
     user = serializers.PrimaryKeyRelatedField(queryset=assignable_users(), allow_null=True, required=False)
@@ -192,6 +202,15 @@ class PlanPartSerializer(StrictModelSerializer):
 class PlanObjectiveSerializer(PlanPartSerializer):
     """An objective: ``target`` in words ("Revenue 2.5 M EUR"), optionally ``target_value`` (a decimal string)
     with ``target_unit`` (a unit needs a value), ``due`` and ``status``; listed by ``position``, then ``due``."""
+
+    # constraint relationships_planobjective_unit_needs_value
+    request_rules = (
+        needs(
+            "target_unit",
+            {"pattern": BLANK_PATTERN},
+            {"required": ["target_value"], "properties": {"target_value": PRESENT}},
+        ),
+    )
 
     class Meta:
         model = PlanObjective

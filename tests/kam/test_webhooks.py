@@ -298,6 +298,54 @@ def test_bad_input_is_a_400_naming_the_field(api, director, values, field):
     assert field in json.dumps(response.json())
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::1]:8080/hooks/kam",  # an IPv6 literal, which Django's URLValidator took but the old rule did not
+        "https://erp_1.example.com/hooks?event=kam#latest",  # an underscore in the host: RFC 3986 allows it
+        "https://user:p%40ss@erp.example.com:8443/a/b;c",
+    ],
+)
+def test_a_webhook_url_is_any_http_url_rfc_3986_spells(api, director, url):
+    response = api(director).post(reverse("api:webhook-list"), {"name": "ERP", "url": url, "events": [KEY_CHANGED]})
+    assert response.status_code == 201, response.json()
+    assert response.json()["url"] == url
+
+
+@pytest.mark.parametrize(
+    "url", ["https://erp.example.com/a b", " https://erp.example.com/", "https://erp.example.com/\n", "HTTPS://erp"]
+)
+def test_a_webhook_url_is_taken_as_sent_or_refused(api, director, url):
+    # the schema's pattern reads the URL as sent: no trimming, no space, the scheme in lower case
+    response = api(director).post(reverse("api:webhook-list"), {"name": "ERP", "url": url, "events": [KEY_CHANGED]})
+    assert response.status_code == 400 and list(response.json()) == ["url"]
+
+
+def test_the_schema_states_the_webhook_url_rule_the_api_applies(api, director):
+    from kam.models import WEBHOOK_URL_PATTERN
+
+    schema = api(director).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    url = schema["components"]["schemas"]["WebhookSubscriptionRequest"]["properties"]["url"]
+    assert url["pattern"] == WEBHOOK_URL_PATTERN and url["maxLength"] == 500
+
+
+def test_the_delivery_log_filters_by_a_subscription_the_caller_sees(api, director, subscription, receiver):
+    # given an integration's own subscription, which it sees, and the director's, which it does not
+    integration = integration_factory(username="erp-hooks")
+    own, _secret = webhooks.webhook_subscription_create(
+        actor=integration, values={"name": "Mine", "url": receiver.url, "events": [KEY_CHANGED]}
+    )
+    client = api(integration)
+    # when it filters by each, and by an id nobody has
+    mine = client.get(reverse("api:webhook-delivery-list"), {"subscription": own.pk})
+    others = client.get(reverse("api:webhook-delivery-list"), {"subscription": subscription.pk})
+    unknown = client.get(reverse("api:webhook-delivery-list"), {"subscription": 10**9})
+    # then its own is a list, the others a 400 naming the filter, as is an id that is not a whole number
+    assert mine.status_code == 200
+    assert others.status_code == unknown.status_code == 400 and list(others.json()) == ["subscription"]
+    assert client.get(reverse("api:webhook-delivery-list"), {"subscription": "1.5"}).status_code == 400
+
+
 @pytest.mark.parametrize("constraint", ["name", "events", "url"])
 def test_the_database_refuses_what_the_api_refuses(db, director, constraint):
     from django.db import IntegrityError
